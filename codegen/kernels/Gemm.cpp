@@ -1,0 +1,85 @@
+//===- Gemm.cpp - the GEMM of txc.linear ----------------------------------===//
+
+#include "codegen/kernels/Gemm.h"
+
+#include "codegen/kernels/Activation.h"
+#include "codegen/kernels/MatmulTiles.h"
+#include "codegen/kernels/TargetTraits.h"
+
+#include <algorithm>
+
+namespace txc::codegen {
+
+using namespace Halide;
+
+namespace {
+
+// Panels per task: enough that a task's packed weights fill half of L2, but
+// at most an eighth of all panels so the threads have tasks to share.
+int defaultPanelsPerTask(const GemmParams &params, int panelWidth,
+                         const TargetTraits &traits) {
+  int64_t panelBytes = params.k * panelWidth * int64_t(sizeof(float));
+  int64_t panels = (params.n + panelWidth - 1) / panelWidth;
+  int64_t byCache = std::max<int64_t>(1, traits.l2Bytes / 2 / panelBytes);
+  int64_t byTasks = std::max<int64_t>(1, panels / 8);
+  return int(std::min(byCache, byTasks));
+}
+
+} // namespace
+
+int gemmPanelWidth(const GemmParams &params, const Target &target) {
+  return params.panelWidth ? params.panelWidth : defaultGemmPanelWidth(target);
+}
+
+GemmPipeline buildGemm(const GemmParams &params, const Target &target) {
+  throwIfInvalid(params);
+  TargetTraits traits = targetTraits(target);
+  const int panelWidth = gemmPanelWidth(params, target);
+  if (panelWidth % traits.vectorWidth != 0)
+    throw CompileError("gemm: panel width " + std::to_string(panelWidth) +
+                       " is not a multiple of the target's vector width " +
+                       std::to_string(traits.vectorWidth));
+  const int64_t n = params.n, k = params.k;
+  const int64_t panels = (n + panelWidth - 1) / panelWidth;
+
+  GemmPipeline gemm;
+  gemm.panelWidth = panelWidth;
+  gemm.input = ImageParam(Float(32), 2, "x");
+  gemm.packedWeight = ImageParam(Float(32), 3, "packed_weight");
+  gemm.bias = ImageParam(Float(32), 1, "bias");
+
+  Var col("n"), row("m"), lane("j"), panel("p");
+  RDom r(0, int(k), "r");
+  Func acc("gemm_acc"), out("gemm");
+  acc(lane, panel, row) = 0.0f;
+  acc(lane, panel, row) +=
+      gemm.input(r, row) * gemm.packedWeight(lane, r, panel);
+  Expr value = acc(col % panelWidth, col / panelWidth, row);
+  if (params.bias)
+    value += gemm.bias(col);
+  out(col, row) = applyActivation(params.activation, value);
+
+  constrainBuffer(gemm.input, {k, kDynamic}, /*dense=*/true);
+  constrainBuffer(gemm.packedWeight, {panelWidth, k, panels}, true);
+  constrainBuffer(gemm.bias, {n}, true);
+  constrainBuffer(out.output_buffer(), {n, kDynamic}, true);
+
+  MatmulTiling tiling;
+  tiling.vectorWidth = traits.vectorWidth;
+  tiling.panelWidth = panelWidth;
+  tiling.rows = params.rowsPerTile ? params.rowsPerTile
+                                   : defaultGemmRows(target, panelWidth);
+  tiling.panelsPerTask = params.panelsPerTask
+                             ? params.panelsPerTask
+                             : defaultPanelsPerTask(params, panelWidth, traits);
+  scheduleMatmulTiles(out, acc, col, row, {}, r.x, tiling,
+                      out.output_buffer().dim(1).extent());
+
+  gemm.pipeline = Pipeline(out);
+  gemm.arguments = {gemm.input, gemm.packedWeight};
+  if (params.bias)
+    gemm.arguments.push_back(gemm.bias);
+  return gemm;
+}
+
+} // namespace txc::codegen

@@ -1,0 +1,302 @@
+// Verifiers of the txc ops. Every message names the op, what it expects and
+// what it got, so a bad module points at the offending value.
+#include "ir/TxcDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace txc;
+
+namespace {
+
+RankedTensorType rankedType(Value v) {
+  return v.getType().cast<RankedTensorType>();
+}
+
+bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+std::string dimString(int64_t d) {
+  return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+}
+
+// Checks `value` has `rank` dims; names the operand in the diagnostic.
+LogicalResult expectRank(Operation *op, Value value, StringRef what,
+                         int64_t rank) {
+  int64_t got = rankedType(value).getRank();
+  if (got == rank)
+    return success();
+  return op->emitOpError() << "expects " << what << " of rank " << rank
+                           << " but got " << value.getType();
+}
+
+LogicalResult expectDim(Operation *op, StringRef what, int64_t got,
+                        StringRef expectedWhat, int64_t expected) {
+  if (dimsCompatible(got, expected))
+    return success();
+  return op->emitOpError() << "expects " << what << " (" << dimString(got)
+                           << ") to equal " << expectedWhat << " ("
+                           << dimString(expected) << ")";
+}
+
+LogicalResult expectShapesCompatible(Operation *op, StringRef what, Value a,
+                                     StringRef otherWhat, Value b) {
+  auto ta = rankedType(a), tb = rankedType(b);
+  bool ok = ta.getRank() == tb.getRank();
+  for (int64_t i = 0; ok && i < ta.getRank(); ++i)
+    ok = dimsCompatible(ta.getDimSize(i), tb.getDimSize(i));
+  if (ok)
+    return success();
+  return op->emitOpError() << "expects " << what << " " << a.getType()
+                           << " to have the shape of " << otherWhat << " "
+                           << b.getType();
+}
+
+LogicalResult expectResultShape(Operation *op, ArrayRef<int64_t> expected) {
+  auto result = rankedType(op->getResult(0));
+  bool ok = result.getRank() == static_cast<int64_t>(expected.size());
+  for (size_t i = 0; ok && i < expected.size(); ++i)
+    ok = dimsCompatible(result.getDimSize(i), expected[i]);
+  if (ok)
+    return success();
+  std::string want;
+  for (size_t i = 0; i < expected.size(); ++i)
+    want += (i ? "x" : "") + dimString(expected[i]);
+  return op->emitOpError() << "expects result shape [" << want << "] but got "
+                           << result;
+}
+
+LogicalResult expectSameShapeResult(Operation *op, Value input) {
+  return expectResultShape(op, rankedType(input).getShape());
+}
+
+} // namespace
+
+static LogicalResult verify(WeightOp op) {
+  if (op.name().empty())
+    return op.emitOpError() << "expects a non-empty weight name";
+  if (!op.getType().cast<RankedTensorType>().hasStaticShape())
+    return op.emitOpError() << "expects a static shape for weight '"
+                            << op.name() << "' but got " << op.getType();
+  return success();
+}
+
+static LogicalResult verify(EmbeddingOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.table(), "table", 2)) ||
+      failed(expectRank(o, op.ids(), "ids", 2)))
+    return failure();
+  auto table = rankedType(op.table()), ids = rankedType(op.ids());
+  return expectResultShape(
+      o, {ids.getDimSize(0), ids.getDimSize(1), table.getDimSize(1)});
+}
+
+static LogicalResult verify(SinusoidPositionsOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.input(), "input", 3)))
+    return failure();
+  if (op.layout() != "interleaved" && op.layout() != "halves")
+    return op.emitOpError() << "expects layout \"interleaved\" or \"halves\" "
+                               "but got \""
+                            << op.layout() << "\"";
+  if (op.offset() < 0)
+    return op.emitOpError() << "expects a non-negative offset but got "
+                            << op.offset();
+  int64_t d = rankedType(op.input()).getDimSize(2);
+  if (!ShapedType::isDynamic(d) && d % 2 != 0)
+    return op.emitOpError() << "expects an even feature size but got " << d;
+  return expectSameShapeResult(o, op.input());
+}
+
+static LogicalResult verify(LearnedPositionsOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.input(), "input", 3)) ||
+      failed(expectRank(o, op.table(), "table", 2)))
+    return failure();
+  if (op.offset() < 0)
+    return op.emitOpError() << "expects a non-negative offset but got "
+                            << op.offset();
+  if (failed(expectDim(o, "table feature size",
+                       rankedType(op.table()).getDimSize(1),
+                       "input feature size",
+                       rankedType(op.input()).getDimSize(2))))
+    return failure();
+  return expectSameShapeResult(o, op.input());
+}
+
+static LogicalResult verify(LinearOp op) {
+  Operation *o = op.getOperation();
+  auto input = rankedType(op.input());
+  if (input.getRank() < 1)
+    return op.emitOpError() << "expects an input of rank >= 1 but got "
+                            << input;
+  if (failed(expectRank(o, op.weight(), "weight", 2)))
+    return failure();
+  auto weight = rankedType(op.weight());
+  if (failed(expectDim(o, "weight in-features", weight.getDimSize(1),
+                       "input feature size",
+                       input.getDimSize(input.getRank() - 1))))
+    return failure();
+  if (op.bias()) {
+    if (failed(expectRank(o, op.bias(), "bias", 1)) ||
+        failed(expectDim(o, "bias size", rankedType(op.bias()).getDimSize(0),
+                         "weight out-features", weight.getDimSize(0))))
+      return failure();
+  }
+  SmallVector<int64_t> shape(input.getShape().begin(), input.getShape().end());
+  shape.back() = weight.getDimSize(0);
+  return expectResultShape(o, shape);
+}
+
+static LogicalResult verify(MatmulOp op) {
+  auto lhs = rankedType(op.lhs()), rhs = rankedType(op.rhs());
+  if (lhs.getRank() < 2 || lhs.getRank() != rhs.getRank())
+    return op.emitOpError() << "expects operands of one rank >= 2 but got "
+                            << lhs << " and " << rhs;
+  int64_t rank = lhs.getRank();
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i + 2 < rank; ++i) {
+    if (!dimsCompatible(lhs.getDimSize(i), rhs.getDimSize(i)))
+      return op.emitOpError() << "expects equal batch dim " << i << " but got "
+                              << lhs << " and " << rhs;
+    shape.push_back(ShapedType::isDynamic(lhs.getDimSize(i))
+                        ? rhs.getDimSize(i)
+                        : lhs.getDimSize(i));
+  }
+  int64_t m = lhs.getDimSize(rank - (op.transpose_a() ? 1 : 2));
+  int64_t kl = lhs.getDimSize(rank - (op.transpose_a() ? 2 : 1));
+  int64_t kr = rhs.getDimSize(rank - (op.transpose_b() ? 1 : 2));
+  int64_t n = rhs.getDimSize(rank - (op.transpose_b() ? 2 : 1));
+  if (failed(expectDim(op, "rhs contraction size", kr, "lhs contraction size",
+                       kl)))
+    return failure();
+  shape.push_back(m);
+  shape.push_back(n);
+  return expectResultShape(op, shape);
+}
+
+static LogicalResult verify(SplitHeadsOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.input(), "input", 3)))
+    return failure();
+  auto input = rankedType(op.input());
+  int64_t heads = op.heads(), d = input.getDimSize(2);
+  if (heads <= 0)
+    return op.emitOpError() << "expects a positive head count but got "
+                            << heads;
+  if (!ShapedType::isDynamic(d) && d % heads != 0)
+    return op.emitOpError() << "expects heads (" << heads
+                            << ") to divide the feature size (" << d << ")";
+  int64_t dh = ShapedType::isDynamic(d) ? d : d / heads;
+  return expectResultShape(
+      o, {input.getDimSize(0), heads, input.getDimSize(1), dh});
+}
+
+static LogicalResult verify(MergeHeadsOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.input(), "input", 4)))
+    return failure();
+  auto input = rankedType(op.input());
+  int64_t h = input.getDimSize(1), dh = input.getDimSize(3);
+  int64_t d = ShapedType::isDynamic(h) || ShapedType::isDynamic(dh)
+                  ? ShapedType::kDynamicSize
+                  : h * dh;
+  return expectResultShape(o, {input.getDimSize(0), input.getDimSize(2), d});
+}
+
+static LogicalResult verify(ScaleOp op) { return success(); }
+
+static LogicalResult verify(AddOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectShapesCompatible(o, "rhs", op.rhs(), "lhs", op.lhs())))
+    return failure();
+  return expectSameShapeResult(o, op.lhs());
+}
+
+static LogicalResult verify(ReluOp) { return success(); }
+static LogicalResult verify(GeluOp) { return success(); }
+static LogicalResult verify(GeluTanhOp) { return success(); }
+static LogicalResult verify(SwishOp) { return success(); }
+
+static LogicalResult verify(PaddingMaskOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.scores(), "scores", 4)) ||
+      failed(expectRank(o, op.lengths(), "lengths", 1)) ||
+      failed(expectDim(o, "lengths size", rankedType(op.lengths()).getDimSize(0),
+                       "scores batch size",
+                       rankedType(op.scores()).getDimSize(0))))
+    return failure();
+  return expectSameShapeResult(o, op.scores());
+}
+
+static LogicalResult verify(CausalMaskOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.scores(), "scores", 4)))
+    return failure();
+  return expectSameShapeResult(o, op.scores());
+}
+
+static LogicalResult verify(SoftmaxOp op) {
+  if (rankedType(op.input()).getRank() < 1)
+    return op.emitOpError() << "expects an input of rank >= 1 but got "
+                            << op.input().getType();
+  return success();
+}
+
+static LogicalResult verify(LayerNormOp op) {
+  Operation *o = op.getOperation();
+  auto input = rankedType(op.input());
+  if (input.getRank() < 1)
+    return op.emitOpError() << "expects an input of rank >= 1 but got "
+                            << input;
+  int64_t d = input.getDimSize(input.getRank() - 1);
+  if (failed(expectRank(o, op.gamma(), "gamma", 1)) ||
+      failed(expectRank(o, op.beta(), "beta", 1)) ||
+      failed(expectDim(o, "gamma size", rankedType(op.gamma()).getDimSize(0),
+                       "input feature size", d)) ||
+      failed(expectDim(o, "beta size", rankedType(op.beta()).getDimSize(0),
+                       "input feature size", d)))
+    return failure();
+  if (!(op.eps().convertToDouble() > 0))
+    return op.emitOpError() << "expects a positive eps but got "
+                            << op.eps().convertToDouble();
+  return expectSameShapeResult(o, op.input());
+}
+
+static LogicalResult verify(KvCacheReadOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.cache(), "cache", 4)) ||
+      failed(expectRank(o, op.origin(), "origin", 1)))
+    return failure();
+  auto cache = rankedType(op.cache());
+  return expectResultShape(o, {rankedType(op.origin()).getDimSize(0),
+                               cache.getDimSize(1), cache.getDimSize(2),
+                               cache.getDimSize(3)});
+}
+
+static LogicalResult verify(KvCacheAppendOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.cache(), "cache", 4)) ||
+      failed(expectRank(o, op.update(), "update", 4)))
+    return failure();
+  auto cache = rankedType(op.cache()), update = rankedType(op.update());
+  static const char *names[] = {"batch size", "head count", "", "head size"};
+  for (int i : {0, 1, 3}) {
+    if (failed(expectDim(o, std::string("update ") + names[i],
+                         update.getDimSize(i), std::string("cache ") + names[i],
+                         cache.getDimSize(i))))
+      return failure();
+  }
+  int64_t p = cache.getDimSize(2), t = update.getDimSize(2);
+  int64_t len = ShapedType::isDynamic(p) || ShapedType::isDynamic(t)
+                    ? ShapedType::kDynamicSize
+                    : p + t;
+  return expectResultShape(
+      o, {cache.getDimSize(0), cache.getDimSize(1), len, cache.getDimSize(3)});
+}
+
+#define GET_OP_CLASSES
+#include "ir/TxcOps.cpp.inc"

@@ -1,0 +1,206 @@
+//===- TxcOps.td - txc dialect ops ------------------------*- tablegen -*-===//
+//
+// Each op states its shape contract in its description; the verifier in
+// TxcOps.cpp enforces it wherever both sides are static.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TXC_OPS_TD
+#define TXC_OPS_TD
+
+include "ir/TxcDialect.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Txc_PureOp<string mnemonic, list<Trait> traits = []>
+    : Txc_Op<mnemonic, !listconcat([NoSideEffect], traits)> {
+  let verifier = [{ return ::verify(*this); }];
+  let assemblyFormat =
+      "operands attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Weights and embeddings
+//===----------------------------------------------------------------------===//
+
+def Txc_WeightOp : Txc_PureOp<"weight"> {
+  let summary = "a named tensor of the model's weight file";
+  let description = [{
+    `%w = txc.weight "decoder.layers.0.fc1.weight" : tensor<2048x512xf32>`.
+    The result type must be fully static: it is the shape the weight file
+    holds under that name.
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs Txc_F32Tensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+def Txc_EmbeddingOp : Txc_PureOp<"embedding"> {
+  let summary = "token embedding lookup, times a scale";
+  let description = [{
+    `table[vocab, d]`, `ids[b, s]` (i32) -> `[b, s, d]` = table[ids] * scale.
+    An id outside [0, vocab) is an error at evaluation time.
+  }];
+  let arguments = (ins Txc_F32Tensor:$table, Txc_I32Tensor:$ids,
+                       F64Attr:$scale);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_SinusoidPositionsOp : Txc_PureOp<"sinusoid_positions"> {
+  let summary = "adds sinusoidal position encodings";
+  let description = [{
+    `x[b, s, d]` + PE(start + j + offset) for token j. Angle for feature
+    pair i is p / 10000^(2i/d). `layout` "interleaved": sin at even, cos at
+    odd features (the paper); "halves": sin in the first half, cos in the
+    second (Marian).
+  }];
+  let arguments = (ins Txc_F32Tensor:$input, Index:$start, StrAttr:$layout,
+                       I64Attr:$offset);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_LearnedPositionsOp : Txc_PureOp<"learned_positions"> {
+  let summary = "adds rows of a learned position table";
+  let description = [{
+    `x[b, s, d]` + table[start + j + offset] for token j; table is `[p, d]`.
+  }];
+  let arguments = (ins Txc_F32Tensor:$input, Txc_F32Tensor:$table,
+                       Index:$start, I64Attr:$offset);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def Txc_LinearOp : Txc_PureOp<"linear"> {
+  let summary = "x * W^T + b over the last axis";
+  let description = [{
+    `x[..., k]`, `weight[n, k]`, optional `bias[n]` -> `[..., n]`.
+  }];
+  let arguments = (ins Txc_F32Tensor:$input, Txc_F32Tensor:$weight,
+                       Optional<Txc_F32Tensor>:$bias);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_MatmulOp : Txc_PureOp<"matmul"> {
+  let summary = "batched matrix product with transpose flags";
+  let description = [{
+    `a[..., m, k]` (or `[..., k, m]` with transpose_a) times `b[..., k, n]`
+    (or `[..., n, k]` with transpose_b) -> `[..., m, n]`; leading batch dims
+    of a and b are equal.
+  }];
+  let arguments = (ins Txc_F32Tensor:$lhs, Txc_F32Tensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_b);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_SplitHeadsOp : Txc_PureOp<"split_heads"> {
+  let summary = "[b, s, h*dh] -> [b, h, s, dh]";
+  let arguments = (ins Txc_F32Tensor:$input, I64Attr:$heads);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_MergeHeadsOp : Txc_PureOp<"merge_heads"> {
+  let summary = "[b, h, s, dh] -> [b, s, h*dh] (concatenates the heads)";
+  let arguments = (ins Txc_F32Tensor:$input);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+def Txc_ScaleOp : Txc_PureOp<"scale", [SameOperandsAndResultType]> {
+  let summary = "multiplies every element by a constant";
+  let arguments = (ins Txc_F32Tensor:$input, F64Attr:$factor);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_AddOp : Txc_PureOp<"add"> {
+  let summary = "elementwise sum of two tensors of one shape";
+  let arguments = (ins Txc_F32Tensor:$lhs, Txc_F32Tensor:$rhs);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+class Txc_ActivationOp<string mnemonic, string formula>
+    : Txc_PureOp<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "elementwise " # formula;
+  let arguments = (ins Txc_F32Tensor:$input);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_ReluOp : Txc_ActivationOp<"relu", "max(x, 0)">;
+def Txc_GeluOp : Txc_ActivationOp<"gelu", "x * Phi(x) (erf form)">;
+def Txc_GeluTanhOp
+    : Txc_ActivationOp<"gelu_tanh",
+                       "0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))">;
+def Txc_SwishOp : Txc_ActivationOp<"swish", "x * sigmoid(x)">;
+
+//===----------------------------------------------------------------------===//
+// Attention pieces
+//===----------------------------------------------------------------------===//
+
+def Txc_PaddingMaskOp : Txc_PureOp<"padding_mask"> {
+  let summary = "masks keys past each sequence's length";
+  let description = [{
+    `scores[b, h, q, k]`, `lengths[b]` (i32) -> scores with -inf where
+    key k >= lengths[b].
+  }];
+  let arguments = (ins Txc_F32Tensor:$scores, Txc_I32Tensor:$lengths);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_CausalMaskOp : Txc_PureOp<"causal_mask"> {
+  let summary = "masks keys after each query's position";
+  let description = [{
+    `scores[b, h, q, k]` -> scores with -inf where k > q + offset; offset is
+    the number of keys that precede the first query (the KV-cache length).
+  }];
+  let arguments = (ins Txc_F32Tensor:$scores, Index:$offset);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_SoftmaxOp : Txc_PureOp<"softmax", [SameOperandsAndResultType]> {
+  let summary = "softmax over the last axis";
+  let description = [{ A row whose entries are all -inf gives zeros. }];
+  let arguments = (ins Txc_F32Tensor:$input);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_LayerNormOp : Txc_PureOp<"layer_norm"> {
+  let summary = "LayerNorm over the last axis";
+  let description = [{
+    `(x - mean) / sqrt(var + eps) * gamma + beta`, biased variance.
+  }];
+  let arguments = (ins Txc_F32Tensor:$input, Txc_F32Tensor:$gamma,
+                       Txc_F32Tensor:$beta, F64Attr:$eps);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+//===----------------------------------------------------------------------===//
+// KV cache
+//===----------------------------------------------------------------------===//
+
+def Txc_KvCacheReadOp : Txc_PureOp<"kv_cache_read"> {
+  let summary = "the cache rows the current hypotheses continue from";
+  let description = [{
+    `cache[b0, h, p, dh]`, `origin[b]` (i32) -> `[b, h, p, dh]` with row i =
+    cache[origin[i]]. Beam search reorders hypotheses with it; greedy passes
+    the identity.
+  }];
+  let arguments = (ins Txc_F32Tensor:$cache, Txc_I32Tensor:$origin);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_KvCacheAppendOp : Txc_PureOp<"kv_cache_append"> {
+  let summary = "appends new keys or values to a cache";
+  let description = [{
+    `cache[b, h, p, dh]`, `new[b, h, t, dh]` -> `[b, h, p + t, dh]`.
+  }];
+  let arguments = (ins Txc_F32Tensor:$cache, Txc_F32Tensor:$update);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+#endif // TXC_OPS_TD

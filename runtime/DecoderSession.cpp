@@ -1,0 +1,133 @@
+#include "runtime/DecoderSession.h"
+
+#include <cstring>
+
+namespace txc::runtime {
+
+DecoderSession::DecoderSession(PlanExecutor &decodeStep,
+                               const ModelInfo &model)
+    : decoder(decodeStep), model(model), layers(model.decoderLayers),
+      selfCaches(2 * model.decoderLayers),
+      crossRows(2 * model.decoderLayers) {}
+
+Status DecoderSession::begin(const std::vector<Binding> &encoded,
+                             const std::vector<int32_t> &lengths,
+                             int64_t rowCapacity, int64_t maxLength) {
+  if (encoded.size() != static_cast<size_t>(1 + 2 * layers))
+    return Status::failure("encode returned " + std::to_string(encoded.size()) +
+                           " results, the decoder needs " +
+                           std::to_string(1 + 2 * layers));
+  sentences = static_cast<int64_t>(lengths.size());
+  srcLengths = lengths;
+  encodedCross.clear();
+  for (int64_t i = 0; i < 2 * layers; ++i) {
+    const TensorView &t = encoded[1 + i].tensor;
+    if (t.rank() != 4 || t.shape[0] != sentences ||
+        t.shape[1] != model.heads || t.shape[3] != model.headDim)
+      return Status::failure("encode result " + std::to_string(1 + i) +
+                             " is " + formatDims(t.shape) +
+                             ", not cross-attention K/V of " +
+                             std::to_string(sentences) + " sentences");
+    encodedCross.push_back(t);
+    int64_t rowFloats = t.numel() / std::max<int64_t>(sentences, 1);
+    if (static_cast<int64_t>(crossRows[i].size()) < rowCapacity * rowFloats)
+      crossRows[i].resize(rowCapacity * rowFloats);
+  }
+  crossSentence.assign(rowCapacity, -1);
+  crossCopies = 0;
+  for (KvCache &cache : selfCaches)
+    if (Status s = cache.reset(sentences, rowCapacity, model.heads, maxLength,
+                               model.headDim);
+        !s.ok())
+      return s;
+  return Status::success();
+}
+
+int64_t DecoderSession::cacheRowsMoved() const {
+  int64_t n = 0;
+  for (const KvCache &c : selfCaches)
+    n += c.rowsMoved();
+  return n;
+}
+
+Status DecoderSession::bindCross(const StepRows &rows) {
+  const int64_t count = static_cast<int64_t>(rows.sentence.size());
+  if (count > static_cast<int64_t>(crossSentence.size()))
+    return Status::failure("the decoder step has " + std::to_string(count) +
+                           " rows, more than the batch's " +
+                           std::to_string(crossSentence.size()));
+  for (int64_t r = 0; r < count; ++r) {
+    int32_t s = rows.sentence[r];
+    if (s < 0 || s >= sentences)
+      return Status::failure("row " + std::to_string(r) + " names sentence " +
+                             std::to_string(s) + " of " +
+                             std::to_string(sentences));
+    if (crossSentence[r] == s)
+      continue;
+    for (int64_t i = 0; i < 2 * layers; ++i) {
+      const TensorView &src = encodedCross[i];
+      TensorView from = src, to(DType::F32, src.shape, nullptr);
+      from.shape[0] = to.shape[0] = 1;
+      from.data = src.f32() + s * src.strides[0];
+      to.strides = denseStrides(to.shape);
+      to.data = crossRows[i].data() + r * (src.numel() / sentences);
+      copyTensor(from, to);
+    }
+    crossSentence[r] = s;
+    ++crossCopies;
+  }
+  for (int64_t i = 0; i < 2 * layers; ++i) {
+    Dims shape = encodedCross[i].shape;
+    shape[0] = count;
+    args.push_back(Binding::ofTensor(
+        TensorView(DType::F32, std::move(shape), crossRows[i].data())));
+  }
+  return Status::success();
+}
+
+Status DecoderSession::step(int stepIndex, const StepRows &rows,
+                            std::vector<float> &logits) {
+  const int64_t count = static_cast<int64_t>(rows.tokens.size());
+  if (layers > 0 && selfCaches[0].length() != stepIndex)
+    return Status::failure("decoder step " + std::to_string(stepIndex) +
+                           " after " + std::to_string(selfCaches[0].length()) +
+                           " cached positions");
+  tokens.assign(rows.tokens.begin(), rows.tokens.end());
+  origin.assign(rows.origin.begin(), rows.origin.end());
+  rowLengths.resize(count);
+  for (int64_t r = 0; r < count; ++r) {
+    int32_t s = rows.sentence[r];
+    rowLengths[r] = s >= 0 && s < sentences ? srcLengths[s] : 0;
+  }
+  args.clear();
+  args.push_back(Binding::ofTensor(TensorView(DType::I32, {count, 1}, tokens.data())));
+  args.push_back(Binding::ofIndex(stepIndex));
+  args.push_back(Binding::ofTensor(TensorView(DType::I32, {count}, rowLengths.data())));
+  args.push_back(Binding::ofTensor(TensorView(DType::I32, {count}, origin.data())));
+  for (KvCache &cache : selfCaches)
+    args.push_back(Binding::ofCache(cache));
+  if (Status s = bindCross(rows); !s.ok())
+    return s;
+
+  if (Status s = decoder.run(args, results); !s.ok())
+    return s;
+
+  const TensorView &out = results[0].tensor;
+  if (out.rank() != 3 || out.shape[0] != count || out.shape[1] != 1 ||
+      out.shape[2] != model.targetVocab)
+    return Status::failure("decode_step returned logits " +
+                           formatDims(out.shape) + " for " +
+                           std::to_string(count) + " rows of one token");
+  logits.resize(out.numel());
+  copyToDense(out, logits.data());
+  for (int64_t i = 0; i < 2 * layers; ++i) {
+    const Binding &r = results[1 + i];
+    // A cache a kernel produced elsewhere is copied into the cache storage.
+    if (r.cache != &selfCaches[i] || r.tensor.shape != selfCaches[i].view().shape)
+      if (Status s = selfCaches[i].assign(r.tensor); !s.ok())
+        return s;
+  }
+  return Status::success();
+}
+
+} // namespace txc::runtime

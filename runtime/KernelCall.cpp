@@ -1,0 +1,107 @@
+#include "runtime/KernelCall.h"
+
+#include <HalideRuntime.h>
+
+#include <limits>
+
+namespace txc::runtime {
+namespace {
+
+// A halide_buffer_t and the dims it points at.
+struct HalideBuffer {
+  halide_buffer_t buffer;
+  std::vector<halide_dimension_t> dims;
+};
+
+bool fitsInt32(int64_t v) {
+  return v >= std::numeric_limits<int32_t>::min() &&
+         v <= std::numeric_limits<int32_t>::max();
+}
+
+Status describe(const TensorView &t, HalideBuffer &out) {
+  out.buffer = halide_buffer_t();
+  const int rank = t.rank();
+  out.dims.resize(rank);
+  for (int i = 0; i < rank; ++i) {
+    int64_t extent = t.shape[rank - 1 - i], stride = t.strides[rank - 1 - i];
+    if (!fitsInt32(extent) || !fitsInt32(stride))
+      return Status::failure("tensor " + formatDims(t.shape) +
+                             " is too large for a Halide buffer");
+    out.dims[i] = halide_dimension_t(0, static_cast<int32_t>(extent),
+                                     static_cast<int32_t>(stride));
+  }
+  out.buffer.host = static_cast<uint8_t *>(t.data);
+  out.buffer.type = t.dtype == DType::I32 ? halide_type_t(halide_type_int, 32)
+                                          : halide_type_t(halide_type_float, 32);
+  out.buffer.dimensions = rank;
+  out.buffer.dim = out.dims.data();
+  return Status::success();
+}
+
+// Storage for one scalar param, wide enough for any ScalarType.
+union Scalar {
+  int32_t i32;
+  int64_t i64;
+  float f32;
+  double f64;
+};
+
+Scalar scalarOf(const KernelParam &p, const PlanStep &step,
+                const std::vector<Operand> &operands) {
+  Scalar s;
+  bool isIndex = p.operand >= 0;
+  int64_t integer = isIndex ? operands[p.operand].index : step.attrInt(p.name);
+  double real = isIndex ? double(integer) : step.attrFloat(p.name);
+  switch (p.type) {
+  case ScalarType::I32:
+    s.i32 = static_cast<int32_t>(integer);
+    break;
+  case ScalarType::I64:
+    s.i64 = integer;
+    break;
+  case ScalarType::F32:
+    s.f32 = static_cast<float>(real);
+    break;
+  case ScalarType::F64:
+    s.f64 = real;
+    break;
+  }
+  return s;
+}
+
+} // namespace
+
+Status callKernel(KernelFn kernel, const PlanStep &step,
+                  const std::vector<Operand> &operands,
+                  const TensorView &result) {
+  std::vector<HalideBuffer> buffers;
+  buffers.reserve(operands.size() + 1);
+  for (const Operand &o : operands) {
+    if (!o.present || o.tensor.dtype == DType::Index)
+      continue;
+    buffers.emplace_back();
+    if (Status s = describe(o.tensor, buffers.back()); !s.ok())
+      return s;
+  }
+  std::vector<Scalar> scalars;
+  scalars.reserve(step.params.size());
+  for (const KernelParam &p : step.params)
+    scalars.push_back(scalarOf(p, step, operands));
+  buffers.emplace_back();
+  if (Status s = describe(result, buffers.back()); !s.ok())
+    return s;
+
+  std::vector<void *> args;
+  for (size_t i = 0; i + 1 < buffers.size(); ++i)
+    args.push_back(&buffers[i].buffer);
+  for (Scalar &s : scalars)
+    args.push_back(&s);
+  args.push_back(&buffers.back().buffer);
+
+  if (int code = kernel(args.data()); code != 0)
+    return Status::failure("kernel '" + step.kernel + "' failed with code " +
+                           std::to_string(code));
+  return Status::success();
+}
+
+} // namespace txc::runtime

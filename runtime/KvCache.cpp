@@ -1,0 +1,141 @@
+#include "runtime/KvCache.h"
+
+#include <cstring>
+#include <new>
+
+namespace txc::runtime {
+
+Status KvCache::reset(int64_t rows, int64_t rowCap, int64_t h,
+                      int64_t capacity, int64_t dim) {
+  if (rows < 0 || rows > rowCap || h < 1 || capacity < 0 || dim < 1)
+    return Status::failure("invalid KV cache size: " + std::to_string(rows) +
+                           " of " + std::to_string(rowCap) + " rows, " +
+                           std::to_string(h) + " heads, " +
+                           std::to_string(capacity) + " positions, " +
+                           std::to_string(dim) + " features");
+  int64_t need = rowCap * h * capacity * dim;
+  if (need > allocated) {
+    storage.reset();
+    allocated = 0;
+    // Left uninitialised: only the positions written are ever read.
+    storage.reset(new (std::nothrow) float[static_cast<size_t>(need)]);
+    if (!storage)
+      return Status::failure("cannot allocate a KV cache of " +
+                             std::to_string(need * 4) + " bytes");
+    allocated = need;
+  }
+  rowCount = rows;
+  rowCapacity = rowCap;
+  heads = h;
+  positionCapacity = capacity;
+  headDim = dim;
+  positions = 0;
+  moved = 0;
+  return Status::success();
+}
+
+TensorView KvCache::view() const {
+  TensorView v;
+  v.dtype = DType::F32;
+  v.shape = {rowCount, heads, positions, headDim};
+  v.strides = {rowStride(), positionCapacity * headDim, headDim, 1};
+  v.data = storage.get();
+  return v;
+}
+
+void KvCache::copyRow(const float *from, float *to) const {
+  const int64_t used = positions * headDim;
+  for (int64_t h = 0; h < heads; ++h)
+    std::memcpy(to + h * positionCapacity * headDim,
+                from + h * positionCapacity * headDim, used * sizeof(float));
+}
+
+Status KvCache::reorder(const int32_t *origin, int64_t count,
+                        std::vector<float> &scratch) {
+  if (count < 0 || count > rowCapacity)
+    return Status::failure("KV cache reorder to " + std::to_string(count) +
+                           " rows exceeds its " + std::to_string(rowCapacity));
+  std::vector<bool> isMoved(std::max(count, rowCount), false);
+  for (int64_t i = 0; i < count; ++i) {
+    if (origin[i] < 0 || origin[i] >= rowCount)
+      return Status::failure("origin row " + std::to_string(origin[i]) +
+                             " is outside the cache's " +
+                             std::to_string(rowCount) + " rows");
+    isMoved[i] = origin[i] != i;
+  }
+  // Rows are written in increasing order, so row r needs saving only if it
+  // is overwritten and a later row reads it.
+  std::vector<int64_t> slot(rowCount, -1);
+  int64_t staged = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    int32_t r = origin[i];
+    if (isMoved[i] && r < i && isMoved[r] && slot[r] < 0)
+      slot[r] = staged++;
+  }
+  const int64_t rowFloats = heads * positions * headDim;
+  if (static_cast<int64_t>(scratch.size()) < staged * rowFloats)
+    scratch.resize(staged * rowFloats);
+  for (int64_t r = 0; r < rowCount; ++r) {
+    if (slot[r] < 0)
+      continue;
+    for (int64_t h = 0; h < heads; ++h)
+      std::memcpy(scratch.data() + slot[r] * rowFloats + h * positions * headDim,
+                  row(r) + h * positionCapacity * headDim,
+                  positions * headDim * sizeof(float));
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    if (!isMoved[i])
+      continue;
+    int32_t r = origin[i];
+    if (slot[r] < 0) {
+      copyRow(row(r), row(i));
+    } else {
+      for (int64_t h = 0; h < heads; ++h)
+        std::memcpy(row(i) + h * positionCapacity * headDim,
+                    scratch.data() + slot[r] * rowFloats +
+                        h * positions * headDim,
+                    positions * headDim * sizeof(float));
+    }
+    ++moved;
+  }
+  rowCount = count;
+  return Status::success();
+}
+
+Status KvCache::append(const TensorView &update) {
+  if (update.rank() != 4 || update.shape[0] != rowCount ||
+      update.shape[1] != heads || update.shape[3] != headDim)
+    return Status::failure("new cache entries " + formatDims(update.shape) +
+                           " do not fit a cache of " +
+                           formatDims(view().shape));
+  if (positions + update.shape[2] > positionCapacity)
+    return Status::failure("KV cache holds at most " +
+                           std::to_string(positionCapacity) + " positions");
+  TensorView target = view();
+  target.shape[2] = update.shape[2];
+  target.data = storage.get() + positions * headDim;
+  copyTensor(update, target);
+  positions += update.shape[2];
+  return Status::success();
+}
+
+Status KvCache::assign(const TensorView &value) {
+  if (value.rank() != 4 || value.shape[0] > rowCapacity ||
+      value.shape[1] != heads || value.shape[3] != headDim ||
+      value.shape[2] > positionCapacity)
+    return Status::failure("cache value " + formatDims(value.shape) +
+                           " does not fit a cache of " +
+                           std::to_string(rowCapacity) + " rows and " +
+                           std::to_string(positionCapacity) + " positions");
+  if (value.data == storage.get() && value.strides == view().strides) {
+    rowCount = value.shape[0];
+    positions = value.shape[2];
+    return Status::success();
+  }
+  rowCount = value.shape[0];
+  positions = value.shape[2];
+  copyTensor(value, view());
+  return Status::success();
+}
+
+} // namespace txc::runtime

@@ -1,0 +1,264 @@
+#include "runtime/PlanExecutor.h"
+
+#include "runtime/PlanVerifier.h"
+#include "runtime/ShapeInference.h"
+
+#include <chrono>
+
+namespace txc::runtime {
+
+Status PlanExecutor::create(const PlanFunction &function,
+                            const WeightTable &weights,
+                            const KernelTable &kernelTable,
+                            ExecutorOptions options,
+                            std::unique_ptr<PlanExecutor> &out) {
+  if (Status s = verifyPlanFunction(function, "plan"); !s.ok())
+    return s;
+  std::unique_ptr<PlanExecutor> e(new PlanExecutor(function));
+  e->options = options;
+  const size_t steps = function.steps.size();
+  e->weightViews.resize(steps);
+  e->kernels.assign(steps, nullptr);
+  e->uses.assign(function.values.size(), 0);
+  e->lastUse.assign(function.values.size(), -1);
+  for (size_t i = 0; i < steps; ++i) {
+    const PlanStep &step = function.steps[i];
+    for (int id : step.operands) {
+      if (id < 0)
+        continue;
+      ++e->uses[id];
+      e->lastUse[id] = static_cast<int>(i);
+    }
+    if (step.kind == OpKind::Weight) {
+      std::string name = step.attrString("name");
+      auto it = weights.find(name);
+      const Dims &shape = function.values[step.result].shape;
+      if (it == weights.end())
+        return Status::failure(e->where(i) + ": weight '" + name +
+                               "' is not in the weight file");
+      if (it->second.dtype != DType::F32 || it->second.shape != shape)
+        return Status::failure(e->where(i) + ": weight '" + name + "' is " +
+                               dtypeName(it->second.dtype) +
+                               formatDims(it->second.shape) +
+                               ", the plan expects f32" + formatDims(shape));
+      e->weightViews[i] = it->second;
+    }
+    if (step.kernel.empty())
+      continue;
+    if (isRuntimeOnly(step.kind))
+      return Status::failure(e->where(i) + ": names kernel '" + step.kernel +
+                             "', but the runtime always runs " +
+                             opKindName(step.kind) + " itself");
+    auto it = kernelTable.find(step.kernel);
+    if (it == kernelTable.end() || !it->second)
+      return Status::failure(e->where(i) + ": kernel '" + step.kernel +
+                             "' is not in the kernel table");
+    e->kernels[i] = it->second;
+  }
+  for (int id : function.results) {
+    ++e->uses[id];
+    e->lastUse[id] = static_cast<int>(steps);
+  }
+  out = std::move(e);
+  return Status::success();
+}
+
+std::string PlanExecutor::where(size_t stepIndex) const {
+  return describeStep(fn, stepIndex);
+}
+
+Status PlanExecutor::bindArguments(const std::vector<Binding> &arguments) {
+  if (arguments.size() != fn.arguments.size())
+    return Status::failure(fn.name + " takes " +
+                           std::to_string(fn.arguments.size()) +
+                           " arguments, got " +
+                           std::to_string(arguments.size()));
+  for (size_t a = 0; a < arguments.size(); ++a) {
+    const ValueType &type = fn.values[fn.arguments[a]];
+    Value &v = values[fn.arguments[a]];
+    const Binding &b = arguments[a];
+    v.cache = b.cache;
+    v.view = b.cache ? b.cache->view() : b.tensor;
+    v.index = b.index;
+    bool fits = v.view.dtype == type.dtype &&
+                (type.dtype == DType::Index ||
+                 (v.view.shape.size() == type.shape.size() &&
+                  v.view.strides.size() == type.shape.size()));
+    for (size_t d = 0; fits && d < type.shape.size(); ++d)
+      fits = type.shape[d] < 0 || type.shape[d] == v.view.shape[d];
+    if (!fits)
+      return Status::failure(fn.name + " argument " + std::to_string(a) +
+                             " is " + dtypeName(v.view.dtype) +
+                             formatDims(v.view.shape) + ", expected " +
+                             dtypeName(type.dtype) + formatDims(type.shape));
+    if (type.dtype != DType::Index && !v.view.data && v.view.numel() > 0)
+      return Status::failure(fn.name + " argument " + std::to_string(a) +
+                             " has no data");
+  }
+  return Status::success();
+}
+
+Status PlanExecutor::inferShapes() {
+  const size_t steps = fn.steps.size();
+  inPlace.assign(steps, false);
+  requests.clear();
+  requestValue.clear();
+  std::map<KvCache *, int64_t> plannedLength;
+  std::map<KvCache *, bool> reordered;
+  for (int id : fn.arguments)
+    if (KvCache *c = values[id].cache)
+      plannedLength[c] = c->length();
+
+  std::vector<const Dims *> shapes;
+  for (size_t i = 0; i < steps; ++i) {
+    const PlanStep &step = fn.steps[i];
+    Value &result = values[step.result];
+    if (step.kind == OpKind::Weight) {
+      result.view = weightViews[i];
+      continue;
+    }
+    if (step.kind == OpKind::Constant) {
+      result.view.dtype = DType::Index;
+      result.index = step.attrInt("value");
+      continue;
+    }
+    const Value *cacheOperand =
+        step.operands.empty() ? nullptr : &values[step.operands[0]];
+    KvCache *cache = cacheOperand ? cacheOperand->cache : nullptr;
+    if (cache && step.kind == OpKind::KvCacheRead &&
+        uses[step.operands[0]] == 1 && !reordered[cache]) {
+      reordered[cache] = true;
+      inPlace[i] = true;
+      result.cache = cache;
+      result.view = cacheOperand->view;
+      result.view.shape[0] = values[step.operands[1]].view.shape[0];
+      continue;
+    }
+    if (cache && step.kind == OpKind::KvCacheAppend) {
+      const TensorView &past = cacheOperand->view;
+      const Dims &update = values[step.operands[1]].view.shape;
+      if (past.shape[2] == plannedLength[cache] && update.size() == 4 &&
+          past.shape[2] + update[2] <= cache->capacity()) {
+        inPlace[i] = true;
+        result.cache = cache;
+        result.view = past;
+        result.view.shape[2] += update[2];
+        plannedLength[cache] = result.view.shape[2];
+        continue;
+      }
+    }
+
+    shapes.clear();
+    for (int id : step.operands)
+      shapes.push_back(id < 0 ? nullptr : &values[id].view.shape);
+    Dims shape;
+    if (Status s = inferShape(step, shapes, shape); !s.ok())
+      return Status::failure(where(i) + ": " + s.message());
+    const Dims &declared = fn.values[step.result].shape;
+    bool fits = declared.size() == shape.size();
+    for (size_t d = 0; fits && d < shape.size(); ++d)
+      fits = declared[d] < 0 || declared[d] == shape[d];
+    if (!fits)
+      return Status::failure(where(i) + ": result " + formatDims(shape) +
+                             " does not match the plan's " +
+                             formatDims(declared));
+    result.view = TensorView(DType::F32, std::move(shape), nullptr);
+    result.requestIndex = static_cast<int>(requests.size());
+    requests.push_back({result.view.numel() * 4, static_cast<int>(i),
+                        std::max(lastUse[step.result], static_cast<int>(i))});
+    requestValue.push_back(step.result);
+  }
+  return Status::success();
+}
+
+Status PlanExecutor::placeInArena() {
+  MemoryPlan plan = planMemory(requests);
+  uint8_t *base = arena.reserve(plan.totalBytes);
+  if (!base)
+    return Status::failure(fn.name + ": cannot allocate an arena of " +
+                           std::to_string(plan.totalBytes) + " bytes");
+  lastArenaBytes = plan.totalBytes;
+  for (size_t r = 0; r < requests.size(); ++r)
+    values[requestValue[r]].view.data = base + plan.offsets[r];
+  return Status::success();
+}
+
+Status PlanExecutor::runStep(size_t i, std::vector<Operand> &operands) {
+  const PlanStep &step = fn.steps[i];
+  const Value &result = values[step.result];
+  if (inPlace[i]) {
+    KvCache &cache = *result.cache;
+    const TensorView &second = operands[1].tensor;
+    return step.kind == OpKind::KvCacheRead
+               ? cache.reorder(second.i32(), second.shape[0], cacheScratch)
+               : cache.append(second);
+  }
+  if (kernels[i] && options.useKernels)
+    return callKernel(kernels[i], step, operands, result.view);
+  // The runtime's implementations read dense operands, or strided ones
+  // with a contiguous innermost dim for the kinds that allow it.
+  size_t copies = 0;
+  for (Operand &o : operands) {
+    TensorView &t = o.tensor;
+    if (!o.present || t.dtype == DType::Index || t.isDense())
+      continue;
+    bool innerContiguous = t.strides.back() == 1;
+    if (builtinReadsStrided(step.kind) && innerContiguous)
+      continue;
+    if (denseCopies.size() <= copies)
+      denseCopies.emplace_back();
+    denseCopies[copies].resize(t.numel());
+    copyToDense(t, denseCopies[copies].data());
+    t = TensorView(t.dtype, t.shape, denseCopies[copies].data());
+    ++copies;
+  }
+  return runBuiltin(step, operands, result.view);
+}
+
+Status PlanExecutor::execute(size_t i) {
+  const PlanStep &step = fn.steps[i];
+  if (step.kind == OpKind::Weight || step.kind == OpKind::Constant)
+    return Status::success();
+  std::vector<Operand> operands(step.operands.size());
+  for (size_t o = 0; o < step.operands.size(); ++o) {
+    int id = step.operands[o];
+    if (id < 0)
+      continue;
+    operands[o].present = true;
+    operands[o].tensor = values[id].view;
+    operands[o].index = values[id].index;
+  }
+  if (Status s = runStep(i, operands); !s.ok())
+    return Status::failure(where(i) + ": " + s.message());
+  return Status::success();
+}
+
+Status PlanExecutor::run(const std::vector<Binding> &arguments,
+                         std::vector<Binding> &results) {
+  values.assign(fn.values.size(), Value());
+  if (Status s = bindArguments(arguments); !s.ok())
+    return s;
+  if (Status s = inferShapes(); !s.ok())
+    return s;
+  if (Status s = placeInArena(); !s.ok())
+    return s;
+  if (options.profile)
+    seconds.assign(fn.steps.size(), 0.0);
+  for (size_t i = 0; i < fn.steps.size(); ++i) {
+    auto start = std::chrono::steady_clock::now();
+    if (Status s = execute(i); !s.ok())
+      return s;
+    if (options.profile)
+      seconds[i] = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  }
+  results.clear();
+  for (int id : fn.results) {
+    const Value &v = values[id];
+    results.push_back(Binding{v.view, v.index, v.cache});
+  }
+  return Status::success();
+}
+
+} // namespace txc::runtime

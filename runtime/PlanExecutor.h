@@ -1,0 +1,104 @@
+// Runs one function of a plan (@encode or @decode_step) on tensors: infers
+// every value's shape from the arguments, places the values in an arena by
+// liveness, binds weights, and runs each step with its kernel or the
+// runtime's own implementation. KV caches bound to arguments are read and
+// appended in place.
+#pragma once
+
+#include "runtime/KernelCall.h"
+#include "runtime/KvCache.h"
+#include "runtime/MemoryPlan.h"
+#include "runtime/Plan.h"
+
+#include <map>
+#include <memory>
+
+namespace txc::runtime {
+
+// An argument or result: a tensor, or an index scalar. An argument with a
+// `cache` is that cache's view(); a kv_cache_read that is its only use
+// reorders the cache in place, and a kv_cache_append onto its latest
+// contents writes in place, so results bound to `cache` alias its storage.
+struct Binding {
+  TensorView tensor;
+  int64_t index = 0;
+  KvCache *cache = nullptr;
+
+  static Binding ofTensor(TensorView t) { return Binding{std::move(t), 0, nullptr}; }
+  static Binding ofIndex(int64_t i) {
+    Binding b;
+    b.tensor.dtype = DType::Index;
+    b.index = i;
+    return b;
+  }
+  static Binding ofCache(KvCache &c) { return Binding{c.view(), 0, &c}; }
+};
+
+// Weight tensors by name (WeightFile::tensors(), or in-memory in tests).
+using WeightTable = std::map<std::string, TensorView>;
+
+struct ExecutorOptions {
+  // When false every step runs the runtime's own implementation, a baseline
+  // to compare kernels against.
+  bool useKernels = true;
+  // Records each step's wall time in stepSeconds().
+  bool profile = false;
+};
+
+class PlanExecutor {
+public:
+  // Binds `function`'s weights and kernels. Fails naming the step whose
+  // weight is missing from `weights` or has another shape, or whose kernel
+  // is not in `kernels`. `function` and the weights must outlive the
+  // executor.
+  static Status create(const PlanFunction &function, const WeightTable &weights,
+                       const KernelTable &kernels, ExecutorOptions options,
+                       std::unique_ptr<PlanExecutor> &out);
+
+  // Runs the function. Results stay valid until the next run(): they alias
+  // the arena, a weight, an argument or a bound KV cache.
+  Status run(const std::vector<Binding> &arguments,
+             std::vector<Binding> &results);
+
+  const PlanFunction &function() const { return fn; }
+  // Bytes of the arena the last run's memory plan needed.
+  int64_t arenaBytes() const { return lastArenaBytes; }
+  const std::vector<double> &stepSeconds() const { return seconds; }
+
+private:
+  explicit PlanExecutor(const PlanFunction &function) : fn(function) {}
+
+  // Per value, during one run.
+  struct Value {
+    TensorView view;
+    int64_t index = 0;
+    KvCache *cache = nullptr; // the cache the view aliases
+    int requestIndex = -1;    // its arena request, if it lives there
+  };
+
+  Status bindArguments(const std::vector<Binding> &arguments);
+  Status inferShapes();
+  Status placeInArena();
+  Status execute(size_t stepIndex);
+  Status runStep(size_t stepIndex, std::vector<Operand> &operands);
+  std::string where(size_t stepIndex) const;
+
+  const PlanFunction &fn;
+  ExecutorOptions options;
+  std::vector<TensorView> weightViews; // per step (Weight steps only)
+  std::vector<KernelFn> kernels;       // per step, null: runtime's own
+  std::vector<int> uses;               // per value
+  std::vector<int> lastUse;            // per value; steps.size() if returned
+
+  std::vector<Value> values;
+  std::vector<bool> inPlace; // per step: a KV cache step done in place
+  std::vector<BufferRequest> requests;
+  std::vector<int> requestValue;
+  Arena arena;
+  std::vector<float> cacheScratch;
+  std::vector<std::vector<float>> denseCopies;
+  int64_t lastArenaBytes = 0;
+  std::vector<double> seconds;
+};
+
+} // namespace txc::runtime

@@ -1,0 +1,264 @@
+#include "runtime/Search.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace txc::runtime {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+struct LiveHypothesis {
+  std::vector<int32_t> tokens; // generated so far, without the start token
+  double score = 0;
+  int32_t parentRow = 0; // row of the previous call this one continues
+};
+
+struct SentenceSearch {
+  std::vector<LiveHypothesis> live; // in rank order
+  std::vector<Hypothesis> finished; // in finishing order
+  bool done = false;
+};
+
+struct Candidate {
+  double score;   // hypothesis score + token log-prob
+  int hypothesis; // rank of the parent among the sentence's live ones
+  int32_t token;
+};
+
+// The ranking of DESIGN.md: best score first, then (hypothesis, token).
+bool ranksBefore(const Candidate &a, const Candidate &b) {
+  if (a.score != b.score)
+    return a.score > b.score;
+  if (a.hypothesis != b.hypothesis)
+    return a.hypothesis < b.hypothesis;
+  return a.token < b.token;
+}
+
+std::string where(int sentence, int step) {
+  return "sentence " + std::to_string(sentence) + " at step " +
+         std::to_string(step);
+}
+
+// Log-softmax of one logits row in double, with token `masked` (or none when
+// negative) forced to -inf first.
+Status logSoftmax(const float *logits, int32_t vocab, int32_t masked,
+                  std::vector<double> &out, int sentence, int step) {
+  out.resize(vocab);
+  double maxValue = kNegInf;
+  for (int32_t t = 0; t < vocab; ++t) {
+    double v = t == masked ? kNegInf : static_cast<double>(logits[t]);
+    if (std::isnan(v) || v == std::numeric_limits<double>::infinity())
+      return Status::failure("decoder logits of " + where(sentence, step) +
+                             " contain NaN or +inf at token " +
+                             std::to_string(t));
+    out[t] = v;
+    maxValue = std::max(maxValue, v);
+  }
+  if (maxValue == kNegInf)
+    return Status::failure("decoder logits of " + where(sentence, step) +
+                           " have no finite value");
+  double sum = 0;
+  for (double v : out)
+    sum += std::exp(v - maxValue);
+  double logSum = maxValue + std::log(sum);
+  for (double &v : out)
+    v -= logSum;
+  return Status::success();
+}
+
+// Appends the `count` best candidates of one hypothesis in ranking order,
+// leaving out impossible (-inf) ones. Every candidate the sentence's ranking
+// can reach is among them: a hypothesis contributes at most one EOS, and the
+// search takes at most `beam` non-EOS candidates, so count = beam + 1.
+void appendBestCandidates(const std::vector<double> &logProbs,
+                          const LiveHypothesis &hyp, int hypothesis,
+                          size_t count, std::vector<Candidate> &out) {
+  size_t begin = out.size();
+  for (int32_t t = 0; t < static_cast<int32_t>(logProbs.size()); ++t) {
+    Candidate c{hyp.score + logProbs[t], hypothesis, t};
+    if (c.score == kNegInf)
+      continue;
+    if (out.size() - begin == count) {
+      if (!ranksBefore(c, out.back()))
+        continue;
+      out.pop_back();
+    }
+    auto at = std::upper_bound(out.begin() + begin, out.end(), c, ranksBefore);
+    out.insert(at, c);
+  }
+}
+
+Hypothesis finish(std::vector<int32_t> ids, double score, int length,
+                  double lengthPenalty) {
+  Hypothesis h;
+  h.ids = std::move(ids);
+  h.score = score;
+  h.length = length;
+  h.normalizedScore =
+      length > 0 ? score / std::pow(static_cast<double>(length), lengthPenalty)
+                 : score;
+  return h;
+}
+
+// Applies one step's ranked candidates to a sentence: EOS candidates within
+// the first `beam` finish their hypothesis, the first `beam` non-EOS ones
+// become the live hypotheses, continuing rows firstRow + hypothesis.
+void advance(SentenceSearch &search, const std::vector<Candidate> &ranked,
+             const SearchConfig &config, const SearchOptions &options,
+             int32_t firstRow, int generated) {
+  size_t beam = static_cast<size_t>(options.beam);
+  std::vector<LiveHypothesis> next;
+  for (size_t rank = 0;
+       rank < ranked.size() && (rank < beam || next.size() < beam); ++rank) {
+    const Candidate &c = ranked[rank];
+    const LiveHypothesis &parent = search.live[c.hypothesis];
+    if (c.token == config.eos) {
+      if (rank < beam)
+        search.finished.push_back(
+            finish(parent.tokens, c.score, generated, options.lengthPenalty));
+      continue;
+    }
+    if (next.size() == beam)
+      continue;
+    LiveHypothesis child;
+    child.tokens = parent.tokens;
+    child.tokens.push_back(c.token);
+    child.score = c.score;
+    child.parentRow = firstRow + c.hypothesis;
+    next.push_back(std::move(child));
+  }
+  search.live = std::move(next);
+  if (search.finished.size() >= beam || search.live.empty())
+    search.done = true;
+}
+
+SentenceResult result(SentenceSearch &search, const SearchOptions &options) {
+  std::stable_sort(search.finished.begin(), search.finished.end(),
+                   [](const Hypothesis &a, const Hypothesis &b) {
+                     return a.normalizedScore > b.normalizedScore;
+                   });
+  if (search.finished.size() > static_cast<size_t>(options.nBest))
+    search.finished.resize(options.nBest);
+  SentenceResult r;
+  r.hypotheses = std::move(search.finished);
+  return r;
+}
+
+} // namespace
+
+Status validateSearch(const SearchConfig &config,
+                      const SearchOptions &options) {
+  if (config.vocabSize < 1)
+    return Status::failure("vocabulary size must be positive, got " +
+                           std::to_string(config.vocabSize));
+  if (config.eos < 0 || config.eos >= config.vocabSize)
+    return Status::failure("eos id " + std::to_string(config.eos) +
+                           " is outside the vocabulary");
+  if (config.decoderStart < 0 || config.decoderStart >= config.vocabSize)
+    return Status::failure("decoder start id " +
+                           std::to_string(config.decoderStart) +
+                           " is outside the vocabulary");
+  if (options.beam < 1)
+    return Status::failure("beam size must be at least 1, got " +
+                           std::to_string(options.beam));
+  if (options.nBest < 1 || options.nBest > options.beam)
+    return Status::failure("n-best must be in [1, beam], got " +
+                           std::to_string(options.nBest));
+  if (options.minLength < 0)
+    return Status::failure("min length must not be negative, got " +
+                           std::to_string(options.minLength));
+  if (options.maxLength < 0)
+    return Status::failure("max length must not be negative, got " +
+                           std::to_string(options.maxLength));
+  if (!std::isfinite(options.lengthPenalty))
+    return Status::failure("length penalty must be finite");
+  return Status::success();
+}
+
+Status searchBatch(StepModel &model, const SearchConfig &config,
+                   const SearchOptions &options, int sentences,
+                   std::vector<SentenceResult> &results,
+                   const LogitsObserver &observer) {
+  if (Status s = validateSearch(config, options); !s.ok())
+    return s;
+  if (sentences < 0)
+    return Status::failure("sentence count must not be negative");
+
+  std::vector<SentenceSearch> searches(sentences);
+  for (int s = 0; s < sentences; ++s) {
+    LiveHypothesis start;
+    start.parentRow = s;
+    searches[s].live.push_back(std::move(start));
+  }
+
+  const size_t vocab = static_cast<size_t>(config.vocabSize);
+  StepRows rows;
+  std::vector<float> logits;
+  std::vector<double> logProbs;
+  std::vector<Candidate> candidates;
+  for (int step = 0; step < options.maxLength; ++step) {
+    rows.tokens.clear();
+    rows.origin.clear();
+    rows.sentence.clear();
+    for (int s = 0; s < sentences; ++s) {
+      if (searches[s].done)
+        continue;
+      for (const LiveHypothesis &h : searches[s].live) {
+        rows.tokens.push_back(h.tokens.empty() ? config.decoderStart
+                                               : h.tokens.back());
+        rows.origin.push_back(h.parentRow);
+        rows.sentence.push_back(s);
+      }
+    }
+    if (rows.tokens.empty())
+      break;
+
+    logits.clear();
+    if (Status s = model.step(step, rows, logits); !s.ok())
+      return s;
+    if (logits.size() != rows.tokens.size() * vocab)
+      return Status::failure("decoder step " + std::to_string(step) +
+                             " returned " + std::to_string(logits.size()) +
+                             " logits for " +
+                             std::to_string(rows.tokens.size()) +
+                             " rows of vocabulary " + std::to_string(vocab));
+
+    int32_t masked = step < options.minLength ? config.eos : -1;
+    for (size_t row = 0; row < rows.tokens.size();) {
+      int s = rows.sentence[row];
+      SentenceSearch &search = searches[s];
+      int32_t firstRow = static_cast<int32_t>(row);
+      candidates.clear();
+      for (size_t h = 0; h < search.live.size(); ++h, ++row) {
+        const float *rowLogits = logits.data() + row * vocab;
+        if (observer)
+          observer(s, step, static_cast<int>(h), rowLogits);
+        if (Status st = logSoftmax(rowLogits, config.vocabSize, masked,
+                                   logProbs, s, step);
+            !st.ok())
+          return st;
+        appendBestCandidates(logProbs, search.live[h], static_cast<int>(h),
+                             options.beam + 1, candidates);
+      }
+      std::sort(candidates.begin(), candidates.end(), ranksBefore);
+      advance(search, candidates, config, options, firstRow, step + 1);
+    }
+  }
+
+  results.clear();
+  results.reserve(sentences);
+  for (SentenceSearch &search : searches) {
+    if (!search.done)
+      for (LiveHypothesis &h : search.live)
+        search.finished.push_back(finish(std::move(h.tokens), h.score,
+                                         options.maxLength,
+                                         options.lengthPenalty));
+    results.push_back(result(search, options));
+  }
+  return Status::success();
+}
+
+} // namespace txc::runtime

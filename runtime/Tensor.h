@@ -1,0 +1,54 @@
+// A view of a tensor in memory the runtime does not own: element type,
+// shape and strides (row-major order, outermost first, in elements).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace txc::runtime {
+
+// Element types of plan values; Index is a scalar (a position or a count).
+enum class DType : uint8_t { F32, I32, Index };
+
+const char *dtypeName(DType type);
+
+using Dims = std::vector<int64_t>;
+
+// "[2, 3, 4]", for messages.
+std::string formatDims(const Dims &dims);
+
+int64_t numElements(const Dims &shape);
+
+// Row-major strides of a dense tensor of `shape`.
+Dims denseStrides(const Dims &shape);
+
+struct TensorView {
+  DType dtype = DType::F32;
+  Dims shape;
+  Dims strides; // same rank as shape
+  void *data = nullptr;
+
+  TensorView() = default;
+  // A dense view of `shape` at `data`.
+  TensorView(DType dtype, Dims shape, void *data)
+      : dtype(dtype), shape(std::move(shape)), data(data) {
+    strides = denseStrides(this->shape);
+  }
+
+  int rank() const { return static_cast<int>(shape.size()); }
+  int64_t numel() const { return numElements(shape); }
+  // True when the elements are contiguous in row-major order.
+  bool isDense() const;
+  float *f32() const { return static_cast<float *>(data); }
+  int32_t *i32() const { return static_cast<int32_t *>(data); }
+};
+
+// Copies `src` (any strides) into the dense row-major buffer `dst`, which
+// holds src.numel() elements of 4 bytes.
+void copyToDense(const TensorView &src, void *dst);
+
+// Copies `src` into `dst` of the same shape, both with any strides.
+void copyTensor(const TensorView &src, const TensorView &dst);
+
+} // namespace txc::runtime

@@ -1,0 +1,130 @@
+#include "runtime/TranslateCommand.h"
+
+#include "runtime/IdLines.h"
+#include "runtime/LogitsRecorder.h"
+#include "runtime/Npy.h"
+
+#include <istream>
+#include <ostream>
+
+namespace txc::runtime {
+namespace {
+
+bool isBlank(std::string_view line) {
+  return line.find_first_not_of(" \t") == std::string_view::npos;
+}
+
+std::string joinIds(const std::vector<int32_t> &ids) {
+  std::string s;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i)
+      s += ' ';
+    s += std::to_string(ids[i]);
+  }
+  return s;
+}
+
+// The source ids of one line, or an error saying why the line is bad.
+ParsedIdLine sourceOf(std::string_view line, const Tokenizer *tokenizer,
+                      const ModelInfo &model) {
+  if (!tokenizer)
+    return parseIdLine(line, model.sourceVocab, model.maxPositions);
+  ParsedIdLine parsed;
+  if (!isValidUtf8(line)) {
+    parsed.error = "invalid UTF-8";
+    return parsed;
+  }
+  if (isBlank(line))
+    return parsed;
+  parsed.ids = tokenizer->encode(line);
+  if (static_cast<int64_t>(parsed.ids.size()) > model.maxPositions) {
+    parsed.error = std::to_string(parsed.ids.size()) +
+                   " tokens with </s>, more than max_positions " +
+                   std::to_string(model.maxPositions);
+    parsed.ids.clear();
+  }
+  return parsed;
+}
+
+} // namespace
+
+int translateLines(Translator &translator, const Tokenizer *tokenizer,
+                   const TranslateCommandOptions &options, std::istream &in,
+                   std::ostream &out, std::ostream &err) {
+  const ModelInfo &model = translator.model();
+  TranslateOptions translate = options.translate;
+  if (Status s = translator.resolveOptions(translate); !s.ok()) {
+    err << "translate: " << s.message() << "\n";
+    return 1;
+  }
+  const Tokenizer *textTokenizer = options.ids ? nullptr : tokenizer;
+  if (!options.ids && !tokenizer) {
+    err << "translate: no tokenizer for text input; pass --ids\n";
+    return 1;
+  }
+
+  std::vector<std::string> outputs;
+  std::vector<std::vector<int32_t>> sources;
+  std::vector<size_t> lineOf; // the input line of each source
+  bool anyBad = false;
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    outputs.emplace_back();
+    ParsedIdLine parsed = sourceOf(line, textTokenizer, model);
+    if (!parsed.ok()) {
+      err << "line " << number << ": " << parsed.error << "\n";
+      anyBad = true;
+      continue;
+    }
+    if (parsed.ids.empty())
+      continue;
+    sources.push_back(std::move(parsed.ids));
+    lineOf.push_back(number - 1);
+  }
+
+  std::unique_ptr<LogitsRecorder> recorder;
+  LogitsObserver observer;
+  if (!options.dumpLogits.empty()) {
+    recorder = std::make_unique<LogitsRecorder>(
+        static_cast<int>(outputs.size()), translate.search.maxLength,
+        static_cast<int32_t>(model.targetVocab));
+    LogitsObserver byLine = recorder->observer(0);
+    observer = [&](int sentence, int step, int hypothesis, const float *l) {
+      byLine(static_cast<int>(lineOf[sentence]), step, hypothesis, l);
+    };
+  }
+
+  std::vector<SentenceResult> results;
+  if (Status s = translator.translate(sources, translate, results, observer);
+      !s.ok()) {
+    err << "translate: " << s.message() << "\n";
+    return 1;
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    std::string &text = outputs[lineOf[i]];
+    const std::vector<Hypothesis> &hyps = results[i].hypotheses;
+    for (size_t h = 0; h < hyps.size(); ++h) {
+      if (h)
+        text += " ||| ";
+      text += textTokenizer ? textTokenizer->decode(hyps[h].ids)
+                            : joinIds(hyps[h].ids);
+    }
+  }
+  for (const std::string &o : outputs)
+    out << o << "\n";
+  out.flush();
+
+  if (recorder) {
+    if (Status s = writeNpyFloat32(options.dumpLogits, recorder->shape(),
+                                   recorder->values().data());
+        !s.ok()) {
+      err << "translate: " << s.message() << "\n";
+      return 1;
+    }
+  }
+  return anyBad ? 1 : 0;
+}
+
+} // namespace txc::runtime

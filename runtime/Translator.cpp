@@ -1,0 +1,191 @@
+#include "runtime/Translator.h"
+
+#include "runtime/PlanVerifier.h"
+
+#include <algorithm>
+#include <numeric>
+#include <sys/stat.h>
+
+namespace txc::runtime {
+
+static std::string parentDirectory(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+Status locateModel(const std::string &path, const std::string &weightsFile,
+                   ModelLocation &location) {
+  struct stat st;
+  if (path.empty() || stat(path.c_str(), &st) != 0)
+    return Status::failure(path + ": no such model directory or weight file");
+  if (S_ISDIR(st.st_mode)) {
+    location.directory = path;
+    location.weightsPath = path + "/" + weightsFile;
+  } else {
+    location.directory = parentDirectory(path);
+    location.weightsPath = path;
+  }
+  return Status::success();
+}
+
+Status Translator::open(const std::string &path, const KernelTable &kernels,
+                        const char *embeddedPlan, ExecutorOptions options,
+                        std::unique_ptr<Translator> &out) {
+  std::unique_ptr<Translator> t(new Translator());
+  // The plan names the weight file, so a directory is resolved in two steps.
+  struct stat st;
+  if (path.empty() || stat(path.c_str(), &st) != 0)
+    return Status::failure(path + ": no such model directory or weight file");
+  std::string planDir = S_ISDIR(st.st_mode) ? path : parentDirectory(path);
+  Status parsed = embeddedPlan
+                      ? parsePlan(embeddedPlan, "the library's plan", t->plan)
+                      : loadPlanFile(planDir + "/plan.json", t->plan);
+  if (!parsed.ok())
+    return parsed;
+  if (Status s = locateModel(path, t->plan.model.weightsFile, t->location);
+      !s.ok())
+    return s;
+  if (Status s = WeightFile::open(t->location.weightsPath, t->weightFile);
+      !s.ok())
+    return s;
+  if (Status s = checkWeightsMatchPlan(*t->weightFile, t->plan); !s.ok())
+    return s;
+  t->weights = t->weightFile->tensors();
+  if (Status s = t->build(kernels, options); !s.ok())
+    return s;
+  out = std::move(t);
+  return Status::success();
+}
+
+Status Translator::create(Plan plan, WeightTable weights,
+                          const KernelTable &kernels, ExecutorOptions options,
+                          std::unique_ptr<Translator> &out) {
+  std::unique_ptr<Translator> t(new Translator());
+  if (Status s = verifyPlan(plan, "plan"); !s.ok())
+    return s;
+  t->plan = std::move(plan);
+  t->weights = std::move(weights);
+  if (Status s = t->build(kernels, options); !s.ok())
+    return s;
+  out = std::move(t);
+  return Status::success();
+}
+
+Status Translator::build(const KernelTable &kernels, ExecutorOptions options) {
+  if (Status s = PlanExecutor::create(plan.encode, weights, kernels, options,
+                                      encoder);
+      !s.ok())
+    return s;
+  if (Status s = PlanExecutor::create(plan.decodeStep, weights, kernels,
+                                      options, decoder);
+      !s.ok())
+    return s;
+  decoderSession = std::make_unique<DecoderSession>(*decoder, plan.model);
+  return Status::success();
+}
+
+Status Translator::resolveOptions(TranslateOptions &options) const {
+  SearchOptions &search = options.search;
+  if (search.maxLength == 0)
+    search.maxLength = static_cast<int>(plan.model.maxPositions);
+  if (search.maxLength > plan.model.maxPositions)
+    return Status::failure("max length " + std::to_string(search.maxLength) +
+                           " exceeds the model's max_positions " +
+                           std::to_string(plan.model.maxPositions));
+  if (options.batchSize < 1)
+    return Status::failure("batch size must be at least 1, got " +
+                           std::to_string(options.batchSize));
+  SearchConfig config{static_cast<int32_t>(plan.model.decoderStart),
+                      static_cast<int32_t>(plan.model.eos),
+                      static_cast<int32_t>(plan.model.targetVocab)};
+  return validateSearch(config, search);
+}
+
+Status Translator::translate(const std::vector<std::vector<int32_t>> &sources,
+                             TranslateOptions options,
+                             std::vector<SentenceResult> &results,
+                             const LogitsObserver &observer) {
+  if (Status s = resolveOptions(options); !s.ok())
+    return s;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (static_cast<int64_t>(sources[i].size()) > plan.model.maxPositions)
+      return Status::failure("sentence " + std::to_string(i) + " has " +
+                             std::to_string(sources[i].size()) +
+                             " ids, more than max_positions " +
+                             std::to_string(plan.model.maxPositions));
+    for (int32_t id : sources[i])
+      if (id < 0 || id >= plan.model.sourceVocab)
+        return Status::failure("sentence " + std::to_string(i) +
+                               ": token id " + std::to_string(id) +
+                               " is outside the source vocabulary [0, " +
+                               std::to_string(plan.model.sourceVocab) + ")");
+  }
+  // Longest first, so each batch pads little and the arenas reach their
+  // peak size on the first batch.
+  std::vector<size_t> order(sources.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return sources[a].size() > sources[b].size();
+  });
+  results.assign(sources.size(), SentenceResult());
+  for (size_t first = 0; first < order.size(); first += options.batchSize) {
+    size_t last = std::min(order.size(), first + size_t(options.batchSize));
+    std::vector<size_t> batch(order.begin() + first, order.begin() + last);
+    if (Status s = translateBatch(sources, batch, options, results, observer);
+        !s.ok())
+      return s;
+  }
+  return Status::success();
+}
+
+Status Translator::translateBatch(
+    const std::vector<std::vector<int32_t>> &sources,
+    const std::vector<size_t> &batch, const TranslateOptions &options,
+    std::vector<SentenceResult> &results, const LogitsObserver &observer) {
+  const int64_t count = static_cast<int64_t>(batch.size());
+  int64_t width = 0;
+  for (size_t i : batch)
+    width = std::max<int64_t>(width, sources[i].size());
+  // Padding is by length: the pad id only fills the rectangle.
+  srcIds.assign(count * width, static_cast<int32_t>(plan.model.pad));
+  srcLengths.resize(count);
+  for (int64_t b = 0; b < count; ++b) {
+    const std::vector<int32_t> &src = sources[batch[b]];
+    std::copy(src.begin(), src.end(), srcIds.begin() + b * width);
+    srcLengths[b] = static_cast<int32_t>(src.size());
+  }
+  std::vector<Binding> encoded;
+  if (Status s = encoder->run(
+          {Binding::ofTensor(TensorView(DType::I32, {count, width}, srcIds.data())),
+           Binding::ofTensor(TensorView(DType::I32, {count}, srcLengths.data()))},
+          encoded);
+      !s.ok())
+    return s;
+  const SearchOptions &search = options.search;
+  if (Status s = decoderSession->begin(encoded, srcLengths,
+                                       count * search.beam, search.maxLength);
+      !s.ok())
+    return s;
+  SearchConfig config{static_cast<int32_t>(plan.model.decoderStart),
+                      static_cast<int32_t>(plan.model.eos),
+                      static_cast<int32_t>(plan.model.targetVocab)};
+  LogitsObserver batchObserver;
+  if (observer)
+    batchObserver = [&](int sentence, int step, int hypothesis,
+                        const float *logits) {
+      observer(static_cast<int>(batch[sentence]), step, hypothesis, logits);
+    };
+  std::vector<SentenceResult> batchResults;
+  if (Status s = searchBatch(*decoderSession, config, search,
+                             static_cast<int>(count), batchResults,
+                             batchObserver);
+      !s.ok())
+    return s;
+  for (int64_t b = 0; b < count; ++b)
+    results[batch[b]] = std::move(batchResults[b]);
+  return Status::success();
+}
+
+} // namespace txc::runtime

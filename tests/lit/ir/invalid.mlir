@@ -1,0 +1,184 @@
+// RUN: txc-opt %s -split-input-file -verify-diagnostics
+// Each verifier names what it expects and what it got.
+
+func @weight_dynamic() {
+  // expected-error @+1 {{'txc.weight' op expects a static shape for weight 'w' but got 'tensor<?x4xf32>'}}
+  %w = txc.weight "w" : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func @embedding_rank(%t: tensor<16x8xf32>, %ids: tensor<?xi32>) {
+  // expected-error @+1 {{'txc.embedding' op expects ids of rank 2 but got 'tensor<?xi32>'}}
+  %e = txc.embedding %t, %ids {scale = 1.0 : f64} : (tensor<16x8xf32>, tensor<?xi32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func @embedding_result(%t: tensor<16x8xf32>, %ids: tensor<?x?xi32>) {
+  // expected-error @+1 {{'txc.embedding' op expects result shape [?x?x8] but got 'tensor<?x?x4xf32>'}}
+  %e = txc.embedding %t, %ids {scale = 1.0 : f64} : (tensor<16x8xf32>, tensor<?x?xi32>) -> tensor<?x?x4xf32>
+  return
+}
+
+// -----
+
+func @sinusoid_layout(%x: tensor<?x?x8xf32>, %s: index) {
+  // expected-error @+1 {{'txc.sinusoid_positions' op expects layout "interleaved" or "halves" but got "odd"}}
+  %p = txc.sinusoid_positions %x, %s {layout = "odd", offset = 0 : i64} : (tensor<?x?x8xf32>, index) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func @sinusoid_odd(%x: tensor<?x?x7xf32>, %s: index) {
+  // expected-error @+1 {{'txc.sinusoid_positions' op expects an even feature size but got 7}}
+  %p = txc.sinusoid_positions %x, %s {layout = "interleaved", offset = 0 : i64} : (tensor<?x?x7xf32>, index) -> tensor<?x?x7xf32>
+  return
+}
+
+// -----
+
+func @learned_width(%x: tensor<?x?x8xf32>, %t: tensor<32x4xf32>, %s: index) {
+  // expected-error @+1 {{'txc.learned_positions' op expects table feature size (4) to equal input feature size (8)}}
+  %p = txc.learned_positions %x, %t, %s {offset = 0 : i64} : (tensor<?x?x8xf32>, tensor<32x4xf32>, index) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func @linear_in_features(%x: tensor<?x?x8xf32>, %w: tensor<4x6xf32>) {
+  // expected-error @+1 {{'txc.linear' op expects weight in-features (6) to equal input feature size (8)}}
+  %y = txc.linear %x, %w : (tensor<?x?x8xf32>, tensor<4x6xf32>) -> tensor<?x?x4xf32>
+  return
+}
+
+// -----
+
+func @linear_bias(%x: tensor<?x?x8xf32>, %w: tensor<4x8xf32>, %b: tensor<5xf32>) {
+  // expected-error @+1 {{'txc.linear' op expects bias size (5) to equal weight out-features (4)}}
+  %y = txc.linear %x, %w, %b : (tensor<?x?x8xf32>, tensor<4x8xf32>, tensor<5xf32>) -> tensor<?x?x4xf32>
+  return
+}
+
+// -----
+
+func @linear_result(%x: tensor<?x?x8xf32>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{'txc.linear' op expects result shape [?x?x4] but got 'tensor<?x?x8xf32>'}}
+  %y = txc.linear %x, %w : (tensor<?x?x8xf32>, tensor<4x8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func @matmul_contraction(%a: tensor<?x2x?x4xf32>, %b: tensor<?x2x?x3xf32>) {
+  // expected-error @+1 {{'txc.matmul' op expects rhs contraction size (3) to equal lhs contraction size (4)}}
+  %y = txc.matmul %a, %b {transpose_b = true} : (tensor<?x2x?x4xf32>, tensor<?x2x?x3xf32>) -> tensor<?x2x?x?xf32>
+  return
+}
+
+// -----
+
+func @matmul_rank(%a: tensor<?x2x?x4xf32>, %b: tensor<?x4xf32>) {
+  // expected-error @+1 {{'txc.matmul' op expects operands of one rank >= 2 but got 'tensor<?x2x?x4xf32>' and 'tensor<?x4xf32>'}}
+  %y = txc.matmul %a, %b : (tensor<?x2x?x4xf32>, tensor<?x4xf32>) -> tensor<?x2x?x?xf32>
+  return
+}
+
+// -----
+
+func @matmul_batch(%a: tensor<3x2x5x4xf32>, %b: tensor<3x4x4x5xf32>) {
+  // expected-error @+1 {{'txc.matmul' op expects equal batch dim 1 but got 'tensor<3x2x5x4xf32>' and 'tensor<3x4x4x5xf32>'}}
+  %y = txc.matmul %a, %b : (tensor<3x2x5x4xf32>, tensor<3x4x4x5xf32>) -> tensor<3x2x5x5xf32>
+  return
+}
+
+// -----
+
+func @split_heads_divides(%x: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{'txc.split_heads' op expects heads (3) to divide the feature size (8)}}
+  %y = txc.split_heads %x {heads = 3 : i64} : (tensor<?x?x8xf32>) -> tensor<?x3x?x2xf32>
+  return
+}
+
+// -----
+
+func @merge_heads_result(%x: tensor<?x2x?x4xf32>) {
+  // expected-error @+1 {{'txc.merge_heads' op expects result shape [?x?x8] but got 'tensor<?x?x4xf32>'}}
+  %y = txc.merge_heads %x : (tensor<?x2x?x4xf32>) -> tensor<?x?x4xf32>
+  return
+}
+
+// -----
+
+func @add_shapes(%a: tensor<?x?x8xf32>, %b: tensor<?x?x4xf32>) {
+  // expected-error @+1 {{'txc.add' op expects rhs 'tensor<?x?x4xf32>' to have the shape of lhs 'tensor<?x?x8xf32>'}}
+  %y = txc.add %a, %b : (tensor<?x?x8xf32>, tensor<?x?x4xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func @padding_mask_batch(%s: tensor<2x2x3x3xf32>, %l: tensor<3xi32>) {
+  // expected-error @+1 {{'txc.padding_mask' op expects lengths size (3) to equal scores batch size (2)}}
+  %y = txc.padding_mask %s, %l : (tensor<2x2x3x3xf32>, tensor<3xi32>) -> tensor<2x2x3x3xf32>
+  return
+}
+
+// -----
+
+func @causal_rank(%s: tensor<?x3xf32>, %o: index) {
+  // expected-error @+1 {{'txc.causal_mask' op expects scores of rank 4 but got 'tensor<?x3xf32>'}}
+  %y = txc.causal_mask %s, %o : (tensor<?x3xf32>, index) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func @layer_norm_gamma(%x: tensor<?x?x8xf32>, %g: tensor<4xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'txc.layer_norm' op expects gamma size (4) to equal input feature size (8)}}
+  %y = txc.layer_norm %x, %g, %b {eps = 1.0e-5 : f64} : (tensor<?x?x8xf32>, tensor<4xf32>, tensor<8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func @layer_norm_eps(%x: tensor<?x?x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'txc.layer_norm' op expects a positive eps but got 0}}
+  %y = txc.layer_norm %x, %g, %b {eps = 0.0 : f64} : (tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func @kv_append_heads(%c: tensor<?x2x?x4xf32>, %n: tensor<?x3x1x4xf32>) {
+  // expected-error @+1 {{'txc.kv_cache_append' op expects update head count (3) to equal cache head count (2)}}
+  %y = txc.kv_cache_append %c, %n : (tensor<?x2x?x4xf32>, tensor<?x3x1x4xf32>) -> tensor<?x2x?x4xf32>
+  return
+}
+
+// -----
+
+func @kv_read_result(%c: tensor<?x2x?x4xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{'txc.kv_cache_read' op expects result shape [5x2x?x4] but got 'tensor<6x2x?x4xf32>'}}
+  %y = txc.kv_cache_read %c, %o : (tensor<?x2x?x4xf32>, tensor<5xi32>) -> tensor<6x2x?x4xf32>
+  return
+}
+
+// -----
+
+func @activation_type(%x: tensor<?x4xf32>) {
+  // expected-error @+1 {{'txc.relu' op requires the same type for all operands and results}}
+  %y = txc.relu %x : (tensor<?x4xf32>) -> tensor<?x5xf32>
+  return
+}
+
+// -----
+
+func @ids_type(%t: tensor<16x8xf32>, %ids: tensor<?x?xf32>) {
+  // expected-error @+1 {{'txc.embedding' op operand #1 must be ranked tensor of 32-bit signless integer values}}
+  %e = txc.embedding %t, %ids {scale = 1.0 : f64} : (tensor<16x8xf32>, tensor<?x?xf32>) -> tensor<?x?x8xf32>
+  return
+}

@@ -1,0 +1,80 @@
+//===- VocabReduceTest.cpp - log-softmax and argmax against plain loops ---===//
+
+#include "ReferenceKernels.h"
+#include "TensorTestUtils.h"
+
+#include "codegen/kernels/VocabReduce.h"
+
+namespace txc::codegen {
+namespace {
+
+using namespace testing;
+
+VocabReduceParams reduction(int vocab, VocabReduction kind) {
+  VocabReduceParams params;
+  params.vocab = vocab;
+  params.reduction = kind;
+  return params;
+}
+
+TEST(VocabReduceKernel, LogSoftmaxMatchesReference) {
+  std::mt19937 rng(61);
+  const int vocab = 1000; // not a whole number of partial-result groups
+  VocabReducePipeline kernel =
+      buildVocabReduce(reduction(vocab, VocabReduction::LogSoftmax),
+                       jitTarget());
+  for (int rows : {0, 1, 5})
+    for (int masked : {-1, 3, 999}) {
+      Halide::Buffer<float> logits = randomTensor({rows, vocab}, rng, -30, 30);
+      Halide::Buffer<float> out = tensor({rows, vocab});
+      kernel.logits.set(logits);
+      kernel.maskedToken.set(masked);
+      kernel.pipeline.realize(out);
+      EXPECT_TRUE(closeTo(out, referenceLogSoftmax(elements(logits), rows,
+                                                   vocab, masked)))
+          << rows << " rows, masked token " << masked;
+    }
+}
+
+TEST(VocabReduceKernel, ArgmaxTakesTheLowestIdAmongTies) {
+  std::mt19937 rng(62);
+  const int vocab = 1000;
+  VocabReducePipeline kernel = buildVocabReduce(
+      reduction(vocab, VocabReduction::Argmax), jitTarget());
+  const int rows = 4;
+  Halide::Buffer<float> logits = randomTensor({rows, vocab}, rng, -5, 5);
+  logits(10, 0) = logits(500, 0) = 7.0f; // tie: 10 wins
+  logits(999, 1) = 9.0f;                 // last id, in the leftover lanes
+  logits(0, 2) = logits(1, 2) = 8.0f;    // tie at the start
+  logits(64, 3) = 8.0f;                  // masked below, 700 then wins
+  logits(700, 3) = 7.5f;
+  for (int masked : {-1, 64}) {
+    Halide::Buffer<int32_t> out = intTensor({rows});
+    kernel.logits.set(logits);
+    kernel.maskedToken.set(masked);
+    kernel.pipeline.realize(out);
+    std::vector<int> want = referenceArgmax(elements(logits), rows, vocab,
+                                            masked);
+    for (int r = 0; r < rows; ++r)
+      EXPECT_EQ(out(r), want[r]) << "row " << r << " masked " << masked;
+  }
+  EXPECT_EQ(referenceArgmax(elements(logits), rows, vocab, 64)[3], 700);
+}
+
+TEST(VocabReduceKernel, ArgmaxOfASmallVocabulary) {
+  std::mt19937 rng(63);
+  const int vocab = 5; // shorter than one vector
+  VocabReducePipeline kernel = buildVocabReduce(
+      reduction(vocab, VocabReduction::Argmax), jitTarget());
+  Halide::Buffer<float> logits = randomTensor({7, vocab}, rng);
+  Halide::Buffer<int32_t> out = intTensor({7});
+  kernel.logits.set(logits);
+  kernel.maskedToken.set(-1);
+  kernel.pipeline.realize(out);
+  std::vector<int> want = referenceArgmax(elements(logits), 7, vocab, -1);
+  for (int r = 0; r < 7; ++r)
+    EXPECT_EQ(out(r), want[r]) << "row " << r;
+}
+
+} // namespace
+} // namespace txc::codegen

@@ -1,0 +1,188 @@
+#include "runtime/KvCache.h"
+#include "runtime/PlanExecutor.h"
+
+#include "PlanBuilder.h"
+
+#include <gtest/gtest.h>
+
+using namespace txc::runtime;
+using namespace txc::runtime::testing;
+
+namespace {
+
+constexpr int64_t kHeads = 2, kDim = 3;
+
+// Entries [rows, heads, 1, dim] whose values encode (row tag, head, pos, i).
+std::vector<float> entries(const std::vector<int> &tags, int position) {
+  std::vector<float> v;
+  for (int tag : tags)
+    for (int h = 0; h < kHeads; ++h)
+      for (int i = 0; i < kDim; ++i)
+        v.push_back(tag * 1000 + h * 100 + position * 10 + i);
+  return v;
+}
+
+void append(KvCache &cache, const std::vector<int> &tags, int position) {
+  std::vector<float> v = entries(tags, position);
+  Status s = cache.append(
+      TensorView(DType::F32, {int64_t(tags.size()), kHeads, 1, kDim}, v.data()));
+  ASSERT_TRUE(s.ok()) << s.message();
+}
+
+// Checks row r of the cache holds the entries of tags[r] at every position.
+void expectRows(const KvCache &cache, const std::vector<int> &tags) {
+  TensorView v = cache.view();
+  ASSERT_EQ(v.shape, (Dims{int64_t(tags.size()), kHeads, cache.length(), kDim}));
+  for (size_t r = 0; r < tags.size(); ++r)
+    for (int h = 0; h < kHeads; ++h)
+      for (int p = 0; p < cache.length(); ++p)
+        for (int i = 0; i < kDim; ++i) {
+          float got = v.f32()[r * v.strides[0] + h * v.strides[1] +
+                              p * v.strides[2] + i];
+          ASSERT_EQ(got, tags[r] * 1000 + h * 100 + p * 10 + i)
+              << "row " << r << " head " << h << " pos " << p;
+        }
+}
+
+TEST(KvCache, AppendsInPlace) {
+  KvCache cache;
+  ASSERT_TRUE(cache.reset(2, 4, kHeads, 5, kDim).ok());
+  EXPECT_EQ(cache.view().shape, (Dims{2, kHeads, 0, kDim}));
+  void *storage = cache.view().data;
+  append(cache, {1, 2}, 0);
+  append(cache, {1, 2}, 1);
+  EXPECT_EQ(cache.length(), 2);
+  EXPECT_EQ(cache.view().data, storage);
+  EXPECT_EQ(cache.view().strides, (Dims{kHeads * 5 * kDim, 5 * kDim, kDim, 1}));
+  expectRows(cache, {1, 2});
+}
+
+TEST(KvCache, RejectsOverflowAndMismatch) {
+  KvCache cache;
+  ASSERT_TRUE(cache.reset(1, 1, kHeads, 1, kDim).ok());
+  append(cache, {1}, 0);
+  std::vector<float> v = entries({1}, 1);
+  EXPECT_FALSE(cache.append(TensorView(DType::F32, {1, kHeads, 1, kDim}, v.data())).ok());
+  std::vector<float> w = entries({1, 2}, 1);
+  EXPECT_FALSE(cache.append(TensorView(DType::F32, {2, kHeads, 1, kDim}, w.data())).ok());
+  std::vector<float> scratch;
+  int32_t origin[] = {1};
+  EXPECT_FALSE(cache.reorder(origin, 1, scratch).ok());
+}
+
+TEST(KvCache, IdentityReorderCopiesNothing) {
+  KvCache cache;
+  std::vector<float> scratch;
+  ASSERT_TRUE(cache.reset(3, 3, kHeads, 4, kDim).ok());
+  append(cache, {1, 2, 3}, 0);
+  int32_t identity[] = {0, 1, 2};
+  ASSERT_TRUE(cache.reorder(identity, 3, scratch).ok());
+  // Rows that keep their place are not copied when others leave.
+  ASSERT_TRUE(cache.reorder(identity, 2, scratch).ok());
+  EXPECT_EQ(cache.rowsMoved(), 0);
+  EXPECT_TRUE(scratch.empty());
+  append(cache, {1, 2}, 1);
+  expectRows(cache, {1, 2});
+}
+
+TEST(KvCache, ReorderExpandsBeams) {
+  // Step 0 -> 1 of beam 2: each sentence's row feeds two hypotheses.
+  KvCache cache;
+  std::vector<float> scratch;
+  ASSERT_TRUE(cache.reset(2, 4, kHeads, 4, kDim).ok());
+  append(cache, {1, 2}, 0);
+  int32_t origin[] = {0, 0, 1, 1};
+  ASSERT_TRUE(cache.reorder(origin, 4, scratch).ok());
+  expectRows(cache, {1, 1, 2, 2});
+  EXPECT_EQ(cache.rowsMoved(), 3);
+}
+
+TEST(KvCache, ReorderMatchesGather) {
+  // Sentence 0 finished; others swap and duplicate hypotheses.
+  KvCache cache;
+  std::vector<float> scratch;
+  ASSERT_TRUE(cache.reset(6, 6, kHeads, 4, kDim).ok());
+  append(cache, {10, 11, 12, 13, 14, 15}, 0);
+  append(cache, {10, 11, 12, 13, 14, 15}, 1);
+  int32_t origin[] = {3, 2, 2, 5, 4};
+  ASSERT_TRUE(cache.reorder(origin, 5, scratch).ok());
+  expectRows(cache, {13, 12, 12, 15, 14});
+  append(cache, {13, 12, 12, 15, 14}, 2);
+  expectRows(cache, {13, 12, 12, 15, 14});
+}
+
+// read(cache, origin) -> append(., update), returned.
+PlanFunction cacheStepPlan(bool extraReadUse) {
+  FunctionBuilder f("decode_step");
+  Dims heads{-1, kHeads, -1, kDim};
+  int cache = f.arg(DType::F32, heads);
+  int origin = f.arg(DType::I32, {-1});
+  int update = f.arg(DType::F32, heads);
+  int past = f.step(OpKind::KvCacheRead, {cache, origin}, heads);
+  int next = f.step(OpKind::KvCacheAppend, {past, update}, heads);
+  std::vector<int> results{next};
+  if (extraReadUse)
+    results.push_back(f.step(OpKind::Scale, {cache}, heads, {{"factor", 1.0}}));
+  f.results(results);
+  return f.fn;
+}
+
+TEST(KvCache, ExecutorReadsAndAppendsInPlace) {
+  PlanFunction fn = cacheStepPlan(false);
+  std::unique_ptr<PlanExecutor> e;
+  ASSERT_TRUE(PlanExecutor::create(fn, {}, {}, {}, e).ok());
+  KvCache cache;
+  ASSERT_TRUE(cache.reset(2, 4, kHeads, 4, kDim).ok());
+  void *storage = cache.view().data;
+  std::vector<Binding> results;
+  std::vector<int32_t> origin = {0, 1};
+  std::vector<float> update = entries({1, 2}, 0);
+  Status s = e->run({Binding::ofCache(cache),
+                     Binding::ofTensor(TensorView(DType::I32, {2}, origin.data())),
+                     Binding::ofTensor(TensorView(DType::F32, {2, kHeads, 1, kDim},
+                                                  update.data()))},
+                    results);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(results[0].cache, &cache);
+  EXPECT_EQ(results[0].tensor.data, storage);
+  EXPECT_EQ(e->arenaBytes(), 0);
+  expectRows(cache, {1, 2});
+
+  origin = {1, 1, 0};
+  update = entries({2, 2, 1}, 1);
+  s = e->run({Binding::ofCache(cache),
+              Binding::ofTensor(TensorView(DType::I32, {3}, origin.data())),
+              Binding::ofTensor(TensorView(DType::F32, {3, kHeads, 1, kDim},
+                                           update.data()))},
+             results);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(results[0].tensor.shape, (Dims{3, kHeads, 2, kDim}));
+  expectRows(cache, {2, 2, 1});
+}
+
+TEST(KvCache, ExecutorCopiesWhenTheCacheIsReadTwice) {
+  // The cache argument has another use, so reordering it in place would
+  // change what that use sees: the executor copies instead.
+  PlanFunction fn = cacheStepPlan(true);
+  std::unique_ptr<PlanExecutor> e;
+  ASSERT_TRUE(PlanExecutor::create(fn, {}, {}, {}, e).ok());
+  KvCache cache;
+  ASSERT_TRUE(cache.reset(2, 2, kHeads, 4, kDim).ok());
+  append(cache, {1, 2}, 0);
+  std::vector<Binding> results;
+  std::vector<int32_t> origin = {1, 0};
+  std::vector<float> update = entries({2, 1}, 1);
+  Status s = e->run({Binding::ofCache(cache),
+                     Binding::ofTensor(TensorView(DType::I32, {2}, origin.data())),
+                     Binding::ofTensor(TensorView(DType::F32, {2, kHeads, 1, kDim},
+                                                  update.data()))},
+                    results);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(results[0].cache, nullptr);
+  EXPECT_EQ(cache.rowsMoved(), 0);
+  EXPECT_EQ(results[1].tensor.f32()[0], 1000.0f); // the unreordered cache
+  ASSERT_TRUE(cache.assign(results[0].tensor).ok());
+  expectRows(cache, {2, 1});
+}
+
+} // namespace

@@ -1,0 +1,276 @@
+#include "runtime/PlanExecutor.h"
+
+#include "PlanBuilder.h"
+
+#include <HalideRuntime.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace txc::runtime;
+using namespace txc::runtime::testing;
+
+namespace {
+
+// embedding -> sinusoid positions -> linear -> softmax over a vocabulary
+// of 5, d = 4, 3 outputs.
+struct SmallPlan {
+  PlanFunction fn;
+  std::vector<float> table, w, b;
+  WeightTable weights;
+  int positionsStep = -1, linearStep = -1;
+
+  SmallPlan() {
+    FunctionBuilder f("encode");
+    int ids = f.arg(DType::I32, {-1, -1});
+    int tableId = f.weight("embed", {5, 4});
+    int x = f.step(OpKind::Embedding, {tableId, ids}, {-1, -1, 4}, {{"scale", 2.0}});
+    int start = f.constant(1);
+    x = f.step(OpKind::SinusoidPositions, {x, start}, {-1, -1, 4},
+               {{"layout", std::string("interleaved")}, {"offset", int64_t(0)}});
+    positionsStep = static_cast<int>(f.fn.steps.size()) - 1;
+    int wId = f.weight("proj.weight", {3, 4});
+    int bId = f.weight("proj.bias", {3});
+    x = f.step(OpKind::Linear, {x, wId, bId}, {-1, -1, 3}, {}, "proj");
+    linearStep = static_cast<int>(f.fn.steps.size()) - 1;
+    int y = f.step(OpKind::Softmax, {x}, {-1, -1, 3});
+    f.results({y});
+    fn = f.fn;
+    for (int i = 0; i < 20; ++i)
+      table.push_back(0.1f * i - 1);
+    for (int i = 0; i < 12; ++i)
+      w.push_back(std::sin(float(i)));
+    b = {0.5f, -0.5f, 0.25f};
+    weights["embed"] = TensorView(DType::F32, {5, 4}, table.data());
+    weights["proj.weight"] = TensorView(DType::F32, {3, 4}, w.data());
+    weights["proj.bias"] = TensorView(DType::F32, {3}, b.data());
+  }
+
+  // The result computed directly from the op definitions.
+  std::vector<float> expected(const std::vector<int32_t> &ids, int seq) const {
+    std::vector<float> out;
+    for (size_t t = 0; t < ids.size(); ++t) {
+      double p = 1 + double(t % seq);
+      float x[4];
+      for (int i = 0; i < 4; ++i)
+        x[i] = table[ids[t] * 4 + i] * 2;
+      x[0] += std::sin(p);
+      x[1] += std::cos(p);
+      x[2] += std::sin(p / 100);
+      x[3] += std::cos(p / 100);
+      double logits[3], maxv = -1e30, sum = 0;
+      for (int o = 0; o < 3; ++o) {
+        logits[o] = b[o];
+        for (int i = 0; i < 4; ++i)
+          logits[o] += double(w[o * 4 + i]) * x[i];
+        maxv = std::max(maxv, logits[o]);
+      }
+      for (double l : logits)
+        sum += std::exp(l - maxv);
+      for (double l : logits)
+        out.push_back(float(std::exp(l - maxv) / sum));
+    }
+    return out;
+  }
+};
+
+std::vector<float> runPlan(PlanExecutor &e, std::vector<int32_t> &ids, Dims shape) {
+  std::vector<Binding> results;
+  Status s = e.run({Binding::ofTensor(TensorView(DType::I32, shape, ids.data()))},
+                   results);
+  EXPECT_TRUE(s.ok()) << s.message();
+  if (!s.ok())
+    return {};
+  const TensorView &out = results[0].tensor;
+  EXPECT_EQ(out.shape, (Dims{shape[0], shape[1], 3}));
+  return std::vector<float>(out.f32(), out.f32() + out.numel());
+}
+
+void expectNear(const std::vector<float> &a, const std::vector<float> &b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_NEAR(a[i], b[i], 1e-5) << i;
+}
+
+TEST(PlanExecutor, RunsAPlanWithTheRuntimesOwnOps) {
+  SmallPlan p;
+  std::unique_ptr<PlanExecutor> e;
+  ASSERT_TRUE(PlanExecutor::create(p.fn, p.weights, {}, {}, e).ok());
+  std::vector<int32_t> ids = {0, 4, 2, 1, 3, 3};
+  expectNear(runPlan(*e, ids, {2, 3}), p.expected(ids, 3));
+  // Other batch and sequence sizes reuse the executor.
+  std::vector<int32_t> more = {1, 2, 3, 4, 0, 1, 2, 3};
+  expectNear(runPlan(*e, more, {1, 8}), p.expected(more, 8));
+}
+
+// Kernels in the argv convention, checking what they receive.
+int linearCalls = 0;
+int linearKernel(void **args) {
+  ++linearCalls;
+  auto *x = static_cast<halide_buffer_t *>(args[0]);
+  auto *w = static_cast<halide_buffer_t *>(args[1]);
+  auto *b = static_cast<halide_buffer_t *>(args[2]);
+  auto *out = static_cast<halide_buffer_t *>(args[3]);
+  // Halide order: innermost dim first.
+  if (x->dimensions != 3 || x->dim[0].extent != 4 || x->dim[0].stride != 1 ||
+      x->dim[1].stride != 4 || w->dimensions != 2 || w->dim[1].extent != 3 ||
+      b->dimensions != 1 || out->dim[0].extent != 3 ||
+      x->type.code != halide_type_float || x->type.bits != 32)
+    return -1;
+  int rows = x->dim[1].extent * x->dim[2].extent;
+  const float *xs = reinterpret_cast<const float *>(x->host);
+  const float *ws = reinterpret_cast<const float *>(w->host);
+  const float *bs = reinterpret_cast<const float *>(b->host);
+  float *ys = reinterpret_cast<float *>(out->host);
+  for (int r = 0; r < rows; ++r)
+    for (int o = 0; o < 3; ++o) {
+      float s = bs[o];
+      for (int i = 0; i < 4; ++i)
+        s += xs[r * 4 + i] * ws[o * 4 + i];
+      ys[r * 3 + o] = s;
+    }
+  return 0;
+}
+
+int seenStart = -1, seenOffset = -1;
+int positionsKernel(void **args) {
+  auto *x = static_cast<halide_buffer_t *>(args[0]);
+  seenStart = *static_cast<int32_t *>(args[1]);
+  seenOffset = *static_cast<int32_t *>(args[2]);
+  auto *out = static_cast<halide_buffer_t *>(args[3]);
+  int seq = x->dim[1].extent, batch = x->dim[2].extent;
+  const float *xs = reinterpret_cast<const float *>(x->host);
+  float *ys = reinterpret_cast<float *>(out->host);
+  for (int bt = 0; bt < batch; ++bt)
+    for (int j = 0; j < seq; ++j) {
+      double p = seenStart + seenOffset + j;
+      const float pe[4] = {float(std::sin(p)), float(std::cos(p)),
+                           float(std::sin(p / 100)), float(std::cos(p / 100))};
+      for (int i = 0; i < 4; ++i)
+        ys[(bt * seq + j) * 4 + i] = xs[(bt * seq + j) * 4 + i] + pe[i];
+    }
+  return 0;
+}
+
+int failingKernel(void **) { return 7; }
+
+TEST(PlanExecutor, CallsKernelsWithTheArgvConvention) {
+  SmallPlan p;
+  p.fn.steps[p.linearStep].kernel = "linear_k";
+  PlanStep &positions = p.fn.steps[p.positionsStep];
+  positions.kernel = "positions_k";
+  positions.params = {{"start", ScalarType::I32, 1},
+                      {"offset", ScalarType::I32, -1}};
+  KernelTable kernels = {{"linear_k", &linearKernel},
+                         {"positions_k", &positionsKernel}};
+  std::unique_ptr<PlanExecutor> e;
+  Status s = PlanExecutor::create(p.fn, p.weights, kernels, {}, e);
+  ASSERT_TRUE(s.ok()) << s.message();
+  linearCalls = 0;
+  std::vector<int32_t> ids = {0, 4, 2, 1, 3, 3};
+  expectNear(runPlan(*e, ids, {3, 2}), p.expected(ids, 2));
+  EXPECT_EQ(linearCalls, 1);
+  EXPECT_EQ(seenStart, 1);
+  EXPECT_EQ(seenOffset, 0);
+
+  // With kernels off, the runtime's own ops give the same result.
+  ExecutorOptions off;
+  off.useKernels = false;
+  ASSERT_TRUE(PlanExecutor::create(p.fn, p.weights, kernels, off, e).ok());
+  expectNear(runPlan(*e, ids, {3, 2}), p.expected(ids, 2));
+  EXPECT_EQ(linearCalls, 1);
+}
+
+TEST(PlanExecutor, ReportsKernelProblems) {
+  SmallPlan p;
+  p.fn.steps[p.linearStep].kernel = "linear_k";
+  std::unique_ptr<PlanExecutor> e;
+  Status s = PlanExecutor::create(p.fn, p.weights, {}, {}, e);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("step 6 (linear, proj): kernel 'linear_k' is not "
+                             "in the kernel table"),
+            std::string::npos)
+      << s.message();
+
+  ASSERT_TRUE(PlanExecutor::create(p.fn, p.weights, {{"linear_k", &failingKernel}},
+                                   {}, e)
+                  .ok());
+  std::vector<int32_t> ids = {1};
+  std::vector<Binding> results;
+  s = e->run({Binding::ofTensor(TensorView(DType::I32, {1, 1}, ids.data()))}, results);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("kernel 'linear_k' failed with code 7"), std::string::npos)
+      << s.message();
+}
+
+TEST(PlanExecutor, ChecksWeights) {
+  SmallPlan p;
+  std::unique_ptr<PlanExecutor> e;
+  WeightTable missing = p.weights;
+  missing.erase("proj.bias");
+  Status s = PlanExecutor::create(p.fn, missing, {}, {}, e);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("weight 'proj.bias' is not in the weight file"),
+            std::string::npos)
+      << s.message();
+  WeightTable wrong = p.weights;
+  wrong["proj.weight"].shape = {4, 3};
+  s = PlanExecutor::create(p.fn, wrong, {}, {}, e);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("is f32[4, 3], the plan expects f32[3, 4]"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST(PlanExecutor, ChecksArgumentsAndShapes) {
+  SmallPlan p;
+  std::unique_ptr<PlanExecutor> e;
+  ASSERT_TRUE(PlanExecutor::create(p.fn, p.weights, {}, {}, e).ok());
+  std::vector<float> notIds(4);
+  std::vector<Binding> results;
+  Status s = e->run({Binding::ofTensor(TensorView(DType::F32, {2, 2}, notIds.data()))},
+                    results);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("argument 0 is f32[2, 2], expected i32[?, ?]"),
+            std::string::npos)
+      << s.message();
+  EXPECT_FALSE(e->run({}, results).ok());
+
+  // A plan whose declared static dim disagrees with the inferred shape.
+  p.fn.values[p.fn.steps[p.linearStep].result].shape = {-1, -1, 5};
+  ASSERT_TRUE(PlanExecutor::create(p.fn, p.weights, {}, {}, e).ok());
+  std::vector<int32_t> ids = {1, 2};
+  s = e->run({Binding::ofTensor(TensorView(DType::I32, {1, 2}, ids.data()))}, results);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("result [1, 2, 3] does not match the plan's [?, ?, 5]"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST(PlanExecutor, ArenaSharesMemoryAcrossLifetimes) {
+  // A chain of 10 scales: only two values are live at any time.
+  FunctionBuilder f("chain");
+  int x = f.arg(DType::F32, {-1});
+  for (int i = 0; i < 10; ++i)
+    x = f.step(OpKind::Scale, {x}, {-1}, {{"factor", 2.0}});
+  f.results({x});
+  std::unique_ptr<PlanExecutor> e;
+  ASSERT_TRUE(PlanExecutor::create(f.fn, {}, {}, {}, e).ok());
+  std::vector<float> in(1024, 1.0f);
+  std::vector<Binding> results;
+  ASSERT_TRUE(e->run({Binding::ofTensor(TensorView(DType::F32, {1024}, in.data()))},
+                     results)
+                  .ok());
+  EXPECT_EQ(e->arenaBytes(), 2 * 4096);
+  for (int i = 0; i < 1024; ++i)
+    ASSERT_EQ(results[0].tensor.f32()[i], 1024.0f);
+  void *first = results[0].tensor.data;
+  in.assign(1024, 0.5f);
+  ASSERT_TRUE(e->run({Binding::ofTensor(TensorView(DType::F32, {1024}, in.data()))},
+                     results)
+                  .ok());
+  EXPECT_EQ(results[0].tensor.data, first); // the arena is reused
+  EXPECT_EQ(results[0].tensor.f32()[5], 512.0f);
+}
+
+} // namespace

@@ -1,0 +1,142 @@
+#include "runtime/ShapeInference.h"
+
+#include <gtest/gtest.h>
+
+using namespace txc::runtime;
+
+namespace {
+
+PlanStep makeStep(OpKind kind, std::map<std::string, AttrValue> attrs = {}) {
+  PlanStep s;
+  s.kind = kind;
+  s.attrs = std::move(attrs);
+  return s;
+}
+
+// Infers with the given operand shapes; nullopt shapes are absent operands.
+Status infer(const PlanStep &step, const std::vector<std::optional<Dims>> &shapes,
+             Dims &out) {
+  std::vector<const Dims *> ptrs;
+  for (const auto &s : shapes)
+    ptrs.push_back(s ? &*s : nullptr);
+  return inferShape(step, ptrs, out);
+}
+
+Dims inferOk(const PlanStep &step, const std::vector<std::optional<Dims>> &shapes) {
+  Dims out;
+  Status s = infer(step, shapes, out);
+  EXPECT_TRUE(s.ok()) << opKindName(step.kind) << ": " << s.message();
+  return out;
+}
+
+std::string inferError(const PlanStep &step,
+                       const std::vector<std::optional<Dims>> &shapes) {
+  Dims out;
+  Status s = infer(step, shapes, out);
+  EXPECT_FALSE(s.ok()) << opKindName(step.kind);
+  return s.message();
+}
+
+const Dims kIndex{};
+
+TEST(ShapeInference, Embedding) {
+  EXPECT_EQ(inferOk(makeStep(OpKind::Embedding), {Dims{50, 8}, Dims{3, 7}}),
+            (Dims{3, 7, 8}));
+  inferError(makeStep(OpKind::Embedding), {Dims{50, 8}, Dims{21}});
+}
+
+TEST(ShapeInference, Positions) {
+  EXPECT_EQ(inferOk(makeStep(OpKind::SinusoidPositions), {Dims{2, 5, 8}, kIndex}),
+            (Dims{2, 5, 8}));
+  EXPECT_NE(inferError(makeStep(OpKind::SinusoidPositions),
+                       {Dims{2, 5, 7}, kIndex})
+                .find("even"),
+            std::string::npos);
+  EXPECT_EQ(inferOk(makeStep(OpKind::LearnedPositions),
+                    {Dims{2, 5, 8}, Dims{20, 8}, kIndex}),
+            (Dims{2, 5, 8}));
+  inferError(makeStep(OpKind::LearnedPositions),
+             {Dims{2, 5, 8}, Dims{20, 4}, kIndex});
+}
+
+TEST(ShapeInference, LinearKeepsLeadingDims) {
+  EXPECT_EQ(inferOk(makeStep(OpKind::Linear),
+                    {Dims{2, 5, 8}, Dims{16, 8}, Dims{16}}),
+            (Dims{2, 5, 16}));
+  EXPECT_EQ(inferOk(makeStep(OpKind::LinearActivation, {{"activation", std::string("relu")}}),
+                    {Dims{4, 8}, Dims{3, 8}, std::nullopt}),
+            (Dims{4, 3}));
+  EXPECT_NE(inferError(makeStep(OpKind::Linear), {Dims{2, 5, 8}, Dims{16, 9}, std::nullopt})
+                .find("[out, in]"),
+            std::string::npos);
+  inferError(makeStep(OpKind::Linear), {Dims{2, 5, 8}, Dims{16, 8}, Dims{15}});
+}
+
+TEST(ShapeInference, MatmulTransposes) {
+  auto mm = [](bool ta, bool tb) {
+    return makeStep(OpKind::Matmul, {{"transpose_a", ta}, {"transpose_b", tb}});
+  };
+  EXPECT_EQ(inferOk(mm(false, false), {Dims{2, 3, 4, 5}, Dims{2, 3, 5, 6}}),
+            (Dims{2, 3, 4, 6}));
+  EXPECT_EQ(inferOk(mm(false, true), {Dims{2, 3, 4, 5}, Dims{2, 3, 6, 5}}),
+            (Dims{2, 3, 4, 6}));
+  EXPECT_EQ(inferOk(mm(true, false), {Dims{5, 4}, Dims{5, 6}}), (Dims{4, 6}));
+  inferError(mm(false, false), {Dims{2, 4, 5}, Dims{3, 5, 6}});
+  inferError(mm(false, false), {Dims{4, 5}, Dims{4, 6}});
+}
+
+TEST(ShapeInference, Heads) {
+  EXPECT_EQ(inferOk(makeStep(OpKind::SplitHeads, {{"heads", int64_t(4)}}),
+                    {Dims{2, 5, 8}}),
+            (Dims{2, 4, 5, 2}));
+  inferError(makeStep(OpKind::SplitHeads, {{"heads", int64_t(3)}}), {Dims{2, 5, 8}});
+  EXPECT_EQ(inferOk(makeStep(OpKind::MergeHeads), {Dims{2, 4, 5, 2}}),
+            (Dims{2, 5, 8}));
+}
+
+TEST(ShapeInference, Elementwise) {
+  for (OpKind k : {OpKind::Scale, OpKind::Relu, OpKind::Gelu, OpKind::GeluTanh,
+                   OpKind::Swish, OpKind::Softmax})
+    EXPECT_EQ(inferOk(makeStep(k), {Dims{3, 4}}), (Dims{3, 4}));
+  EXPECT_EQ(inferOk(makeStep(OpKind::Add), {Dims{3, 4}, Dims{3, 4}}), (Dims{3, 4}));
+  inferError(makeStep(OpKind::Add), {Dims{3, 4}, Dims{4, 3}});
+}
+
+TEST(ShapeInference, Masks) {
+  EXPECT_EQ(inferOk(makeStep(OpKind::PaddingMask), {Dims{2, 4, 3, 5}, Dims{2}}),
+            (Dims{2, 4, 3, 5}));
+  inferError(makeStep(OpKind::PaddingMask), {Dims{2, 4, 3, 5}, Dims{3}});
+  EXPECT_EQ(inferOk(makeStep(OpKind::CausalMask), {Dims{2, 4, 3, 5}, kIndex}),
+            (Dims{2, 4, 3, 5}));
+}
+
+TEST(ShapeInference, LayerNorms) {
+  EXPECT_EQ(inferOk(makeStep(OpKind::LayerNorm), {Dims{2, 3, 8}, Dims{8}, Dims{8}}),
+            (Dims{2, 3, 8}));
+  inferError(makeStep(OpKind::LayerNorm), {Dims{2, 3, 8}, Dims{8}, Dims{7}});
+  EXPECT_EQ(inferOk(makeStep(OpKind::AddLayerNorm),
+                    {Dims{2, 3, 8}, Dims{2, 3, 8}, Dims{8}, Dims{8}}),
+            (Dims{2, 3, 8}));
+  inferError(makeStep(OpKind::AddLayerNorm),
+             {Dims{2, 3, 8}, Dims{2, 4, 8}, Dims{8}, Dims{8}});
+}
+
+TEST(ShapeInference, KvCache) {
+  EXPECT_EQ(inferOk(makeStep(OpKind::KvCacheRead), {Dims{3, 2, 7, 4}, Dims{5}}),
+            (Dims{5, 2, 7, 4}));
+  EXPECT_EQ(inferOk(makeStep(OpKind::KvCacheAppend),
+                    {Dims{5, 2, 7, 4}, Dims{5, 2, 1, 4}}),
+            (Dims{5, 2, 8, 4}));
+  inferError(makeStep(OpKind::KvCacheAppend), {Dims{5, 2, 7, 4}, Dims{4, 2, 1, 4}});
+}
+
+TEST(ShapeInference, Attention) {
+  PlanStep a = makeStep(OpKind::Attention, {{"scale", 0.5}});
+  EXPECT_EQ(inferOk(a, {Dims{2, 4, 3, 8}, Dims{2, 4, 9, 8}, Dims{2, 4, 9, 6},
+                        Dims{2}, std::nullopt}),
+            (Dims{2, 4, 3, 6}));
+  inferError(a, {Dims{2, 4, 3, 8}, Dims{2, 4, 9, 8}, Dims{2, 4, 8, 6},
+                 std::nullopt, std::nullopt});
+}
+
+} // namespace
