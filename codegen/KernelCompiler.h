@@ -53,8 +53,9 @@ struct KernelCompileOptions {
 };
 
 /// Compiles the kernel `spec` describes into a C function `functionName`
-/// (a C identifier) taking the arguments KernelParams.h lists for its kind.
-/// Returns 0 on success, a Halide error code otherwise (wrong shapes).
+/// (a C identifier) taking the arguments KernelParams.h lists for its kind;
+/// the function returns 0, or a Halide error code (after reporting through
+/// halide_error) when a buffer's shape breaks the spec's contract.
 CompileResult compileKernel(const KernelSpec &spec,
                             const std::string &functionName,
                             const std::string &pathPrefix,

@@ -11,7 +11,9 @@
 // inputs first, outputs last. Halide numbers dimensions innermost first, so
 // a [M, K] tensor is a buffer with dim[0] = K (stride 1), dim[1] = M.
 // Every tensor's innermost dimension must be dense (stride 1); every
-// dimension's min must be 0.
+// dimension's min must be 0; every buffer's host pointer must be non-null,
+// also for an empty tensor (Halide reads a null host as a bounds query and
+// then computes nothing). Extents of 0 are fine.
 //
 //===----------------------------------------------------------------------===//
 #pragma once

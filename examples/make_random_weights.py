@@ -35,34 +35,69 @@ OUTPUT_STD = 3.0
 LINEAR_GAINS = {"self_attn.q": 4.0, "self_attn.k": 4.0, "self_attn.v": 1.0, "self_attn.out": 1.6,
                 "cross_attn.q": 4.0, "cross_attn.k": 4.0, "cross_attn.v": 0.7, "cross_attn.out": 0.8,
                 "fc1": 2.0, "fc2": 2.5}
-# With pre-norm the (tied) input embedding runs unnormalised through the residual
-# stream to the output, where it favours repeating the input token; stronger
-# sub-layer outputs outweigh it.
-PRE_NORM_RESIDUAL_BOOST = {"self_attn.out": 2.0, "cross_attn.out": 2.0, "fc2": 2.0}
+# Roles whose output is added to the residual stream.
+RESIDUAL_OUTPUTS = ("self_attn.out", "cross_attn.out", "fc2")
+# With pre-norm and a tied output, the input embedding runs through the residual
+# stream to the output projection, where it raises the input token's own logit
+# by about (its RMS in the stream) * sqrt(d_model) / (the stream's RMS) standard
+# deviations: the sub-layers must make the stream large enough to keep that
+# below PRE_NORM_SELF_BIAS, or greedy decoding repeats its input.
+PRE_NORM_SELF_BIAS = 0.5
+# Even so, pre-norm sub-layers repeat less with outputs at least this much stronger.
+PRE_NORM_MIN_BOOST = 2.0
+# The gains above suit stacks of this many layers; deeper stacks scale their
+# residual outputs by sqrt(TUNED_LAYERS / layers), or the decoder forgets its
+# input token on the way up and repeats itself.
+TUNED_LAYERS = 2
 # Biases and LayerNorm shifts add the same vector at every step: keep them small.
 BIAS_STD = 0.05
 NORM_STD = 0.1
 
 
-def linear_gain(spec, role):
+def _depth_factor(spec, stack):
+    layers = spec.encoder_layers if stack == "encoder" else spec.decoder_layers
+    return min(1.0, np.sqrt(TUNED_LAYERS / layers))
+
+
+def _stream_rms(spec, stack, boost):
+    """Measured: each layer adds about 4x the squared output gains of its sub-layers
+    to the variance of a pre-norm residual stream (the embedding adds about 1)."""
+    layers = spec.encoder_layers if stack == "encoder" else spec.decoder_layers
+    per_layer = 4.0 * sum((LINEAR_GAINS[r] * _depth_factor(spec, stack) * boost) ** 2
+                          for r in RESIDUAL_OUTPUTS)
+    return np.sqrt(1.0 + layers * per_layer)
+
+
+def _pre_norm_boost(spec):
+    """Factor on the residual outputs of a pre-norm model with a tied output."""
+    if spec.norm != "pre":
+        return 1.0
+    if not spec.tie_output:
+        return PRE_NORM_MIN_BOOST
+    if spec.embedding_norm:
+        token_rms = 1.0
+    else:  # the table's standard deviation before any shrinking by output_std
+        token_rms = OUTPUT_STD if spec.scale_embedding else OUTPUT_STD / np.sqrt(spec.d_model)
+    wanted = token_rms * np.sqrt(spec.d_model) / PRE_NORM_SELF_BIAS
+    return max(PRE_NORM_MIN_BOOST, wanted / _stream_rms(spec, "decoder", 1.0))
+
+
+def linear_gain(spec, stack, role):
     gain = LINEAR_GAINS[role]
-    if spec.norm == "pre":
-        gain *= PRE_NORM_RESIDUAL_BOOST.get(role, 1.0)
+    if role in RESIDUAL_OUTPUTS:
+        gain *= _depth_factor(spec, stack) * _pre_norm_boost(spec)
     return gain
 
 
 def output_std(spec):
-    """Standard deviation of embeddings and the untied output projection.
+    """Standard deviation of the untied output projection, and of a tied table.
 
     The output projection sees a normalised vector unless the model is pre-norm
-    without a final norm; then it sees the raw residual stream, whose size grows
-    with each layer, and the projection shrinks by an estimate of its RMS."""
+    without a final norm; then it sees the raw residual stream, and shrinks by
+    an estimate of the stream's RMS."""
     std = OUTPUT_STD / np.sqrt(spec.d_model)
     if spec.norm == "pre" and not spec.final_norm:
-        # Measured: each decoder layer adds about 4x the squared output gains of
-        # its sub-layers to the stream's variance.
-        per_layer = 4.0 * sum(linear_gain(spec, r) ** 2 for r in ("self_attn.out", "cross_attn.out", "fc2"))
-        std /= np.sqrt(1.0 + spec.decoder_layers * per_layer)
+        std /= _stream_rms(spec, "decoder", _pre_norm_boost(spec))
     return std
 
 
@@ -70,15 +105,15 @@ def _normal(rng, shape, std):
     return rng.standard_normal(shape) * std
 
 
-def _linear_weight(spec, rng, role, shape, scale):
+def _linear_weight(spec, stack, rng, role, shape, scale):
     """Weights of a linear layer; the packed torch in_proj gets q, k and v gains per block."""
     fan_in = shape[1]
     if role.endswith(".in"):
         attn = role[: -len(".in")]
-        blocks = [_normal(rng, (fan_in, fan_in), linear_gain(spec, f"{attn}.{r}") * scale / np.sqrt(fan_in))
+        blocks = [_normal(rng, (fan_in, fan_in), linear_gain(spec, stack, f"{attn}.{r}") * scale / np.sqrt(fan_in))
                   for r in "qkv"]
         return np.concatenate(blocks, axis=0)
-    weight = _normal(rng, shape, linear_gain(spec, role) * scale / np.sqrt(fan_in))
+    weight = _normal(rng, shape, linear_gain(spec, stack, role) * scale / np.sqrt(fan_in))
     if role == "fc2":
         # Activations have a positive mean; rows summing to zero keep that mean from
         # adding the same vector at every position, which makes decoding repeat itself.
@@ -112,7 +147,7 @@ def random_tensor(spec, stack, role, shape, rng, scale):
         return 1.0 + _normal(rng, shape, NORM_STD) if parts[-1] == "weight" else _normal(rng, shape, NORM_STD)
     if parts[-1] == "bias":
         return _normal(rng, shape, BIAS_STD)
-    return _linear_weight(spec, rng, role[: -len(".weight")], shape, scale)
+    return _linear_weight(spec, stack, rng, role[: -len(".weight")], shape, scale)
 
 
 def random_weights(spec, seed, scale, eos_bias=0.0):

@@ -30,8 +30,9 @@ Status DecoderSession::begin(const std::vector<Binding> &encoded,
                              std::to_string(sentences) + " sentences");
     encodedCross.push_back(t);
     int64_t rowFloats = t.numel() / std::max<int64_t>(sentences, 1);
-    if (static_cast<int64_t>(crossRows[i].size()) < rowCapacity * rowFloats)
-      crossRows[i].resize(rowCapacity * rowFloats);
+    if (!crossRows[i].reserve(rowCapacity * rowFloats * 4))
+      return Status::failure("cannot allocate cross-attention K/V for " +
+                             std::to_string(rowCapacity) + " rows");
   }
   crossSentence.assign(rowCapacity, -1);
   crossCopies = 0;
@@ -70,7 +71,7 @@ Status DecoderSession::bindCross(const StepRows &rows) {
       from.shape[0] = to.shape[0] = 1;
       from.data = src.f32() + s * src.strides[0];
       to.strides = denseStrides(to.shape);
-      to.data = crossRows[i].data() + r * (src.numel() / sentences);
+      to.data = crossData(i) + r * (src.numel() / sentences);
       copyTensor(from, to);
     }
     crossSentence[r] = s;
@@ -80,7 +81,7 @@ Status DecoderSession::bindCross(const StepRows &rows) {
     Dims shape = encodedCross[i].shape;
     shape[0] = count;
     args.push_back(Binding::ofTensor(
-        TensorView(DType::F32, std::move(shape), crossRows[i].data())));
+        TensorView(DType::F32, std::move(shape), crossData(i))));
   }
   return Status::success();
 }

@@ -34,13 +34,16 @@ public:
 
 private:
   Status bindCross(const StepRows &rows);
+  float *crossData(int64_t i) {
+    return reinterpret_cast<float *>(crossRows[i].data());
+  }
 
   PlanExecutor &decoder;
   const ModelInfo &model;
   int64_t layers;
   std::vector<KvCache> selfCaches;     // per layer: keys, then values
   std::vector<TensorView> encodedCross; // per layer: keys, then values
-  std::vector<std::vector<float>> crossRows; // encodedCross by row
+  std::vector<Arena> crossRows; // encodedCross by row, [rows, H, S, Dh]
   std::vector<int32_t> crossSentence; // sentence each cross row holds
   std::vector<int32_t> srcLengths;
   int64_t sentences = 0, crossCopies = 0;

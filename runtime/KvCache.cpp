@@ -1,7 +1,6 @@
 #include "runtime/KvCache.h"
 
 #include <cstring>
-#include <new>
 
 namespace txc::runtime {
 
@@ -13,17 +12,12 @@ Status KvCache::reset(int64_t rows, int64_t rowCap, int64_t h,
                            std::to_string(h) + " heads, " +
                            std::to_string(capacity) + " positions, " +
                            std::to_string(dim) + " features");
-  int64_t need = rowCap * h * capacity * dim;
-  if (need > allocated) {
-    storage.reset();
-    allocated = 0;
-    // Left uninitialised: only the positions written are ever read.
-    storage.reset(new (std::nothrow) float[static_cast<size_t>(need)]);
-    if (!storage)
-      return Status::failure("cannot allocate a KV cache of " +
-                             std::to_string(need * 4) + " bytes");
-    allocated = need;
-  }
+  // Left uninitialised: only the positions written are ever read.
+  int64_t bytes = rowCap * h * capacity * dim * 4;
+  storage = reinterpret_cast<float *>(memory.reserve(bytes));
+  if (!storage)
+    return Status::failure("cannot allocate a KV cache of " +
+                           std::to_string(bytes) + " bytes");
   rowCount = rows;
   rowCapacity = rowCap;
   heads = h;
@@ -39,7 +33,7 @@ TensorView KvCache::view() const {
   v.dtype = DType::F32;
   v.shape = {rowCount, heads, positions, headDim};
   v.strides = {rowStride(), positionCapacity * headDim, headDim, 1};
-  v.data = storage.get();
+  v.data = storage;
   return v;
 }
 
@@ -113,7 +107,7 @@ Status KvCache::append(const TensorView &update) {
                            std::to_string(positionCapacity) + " positions");
   TensorView target = view();
   target.shape[2] = update.shape[2];
-  target.data = storage.get() + positions * headDim;
+  target.data = storage + positions * headDim;
   copyTensor(update, target);
   positions += update.shape[2];
   return Status::success();
@@ -127,7 +121,7 @@ Status KvCache::assign(const TensorView &value) {
                            " does not fit a cache of " +
                            std::to_string(rowCapacity) + " rows and " +
                            std::to_string(positionCapacity) + " positions");
-  if (value.data == storage.get() && value.strides == view().strides) {
+  if (value.data == storage && value.strides == view().strides) {
     rowCount = value.shape[0];
     positions = value.shape[2];
     return Status::success();

@@ -4,10 +4,10 @@
 // belong to change (beam search) or finished sentences leave.
 #pragma once
 
-#include "runtime/Tensor.h"
+#include "runtime/MemoryPlan.h"
 #include "runtime/Status.h"
+#include "runtime/Tensor.h"
 
-#include <memory>
 #include <vector>
 
 namespace txc::runtime {
@@ -49,11 +49,11 @@ public:
 
 private:
   void copyRow(const float *from, float *to) const;
-  float *row(int64_t i) const { return storage.get() + i * rowStride(); }
+  float *row(int64_t i) const { return storage + i * rowStride(); }
   int64_t rowStride() const { return heads * positionCapacity * headDim; }
 
-  std::unique_ptr<float[]> storage;
-  int64_t allocated = 0; // floats
+  Arena memory; // 64-byte aligned, as kernels may assume
+  float *storage = nullptr;
   int64_t rowCount = 0, rowCapacity = 0, heads = 0, positionCapacity = 0,
           headDim = 0, positions = 0, moved = 0;
 };

@@ -34,6 +34,8 @@ class Arena {
 public:
   // Returns a block of at least `bytes`, or null if it cannot be allocated.
   uint8_t *reserve(int64_t bytes);
+  // The block reserve() returned last (null before the first call).
+  uint8_t *data() const { return block.get(); }
   int64_t capacity() const { return size; }
 
 private:

@@ -2,7 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-using nlohmann::json;
+// Keys keep the order they are written in, so steps read kind first.
+using json = nlohmann::ordered_json;
 
 namespace txc::runtime {
 namespace {
@@ -15,10 +16,9 @@ json attrsToJson(const std::map<std::string, AttrValue> &attrs) {
 }
 
 json stepToJson(const PlanStep &s) {
-  json step = {{"kind", opKindName(s.kind)}};
+  json step = {{"kind", opKindName(s.kind)}, {"result", s.result}};
   if (!s.operands.empty())
     step["operands"] = s.operands;
-  step["result"] = s.result;
   if (!s.attrs.empty())
     step["attrs"] = attrsToJson(s.attrs);
   if (!s.kernel.empty())
@@ -41,22 +41,21 @@ json stepToJson(const PlanStep &s) {
 // One line per value and per step, so a plan reads like an IR listing.
 template <typename T, typename Fn>
 void writeLines(std::string &out, const char *key, const std::vector<T> &items,
-                Fn toJson, bool last) {
-  out += std::string("  \"") + key + "\": [";
+                Fn toJson) {
+  out += std::string("    \"") + key + "\": [";
   for (size_t i = 0; i < items.size(); ++i)
-    out += (i ? ",\n    " : "\n    ") + toJson(items[i]).dump();
-  out += items.empty() ? "]" : "\n  ]";
-  out += last ? "\n" : ",\n";
+    out += (i ? ",\n      " : "\n      ") + toJson(items[i]).dump();
+  out += items.empty() ? "],\n" : "\n    ],\n";
 }
 
 std::string functionToText(const PlanFunction &f) {
   std::string out = "{\n";
   writeLines(out, "values", f.values, [](const ValueType &t) {
     return json{{"dtype", dtypeName(t.dtype)}, {"shape", t.shape}};
-  }, false);
-  out += "  \"arguments\": " + json(f.arguments).dump() + ",\n";
-  writeLines(out, "steps", f.steps, stepToJson, false);
-  out += "  \"results\": " + json(f.results).dump() + "\n}";
+  });
+  out += "    \"arguments\": " + json(f.arguments).dump() + ",\n";
+  writeLines(out, "steps", f.steps, stepToJson);
+  out += "    \"results\": " + json(f.results).dump() + "\n  }";
   return out;
 }
 
@@ -85,13 +84,14 @@ std::string serializePlan(const Plan &plan) {
   if (!m.vocabJson.empty())
     model["vocab"] = m.vocabJson;
   json header = {{"format", "txc-plan"},
-                 {"version", kPlanFormatVersion},
-                 {"model", model}};
-  std::string text = header.dump(1);
+                                   {"version", kPlanFormatVersion},
+                                   {"model", model}};
+  std::string text = header.dump(2);
   // Drop the closing "\n}": the functions follow.
   text.resize(text.size() - 2);
-  text += ",\n\"encode\": " + functionToText(plan.encode) +
-          ",\n\"decode_step\": " + functionToText(plan.decodeStep) + "\n}\n";
+  text += ",\n  \"encode\": " + functionToText(plan.encode) +
+          ",\n  \"decode_step\": " + functionToText(plan.decodeStep) +
+          "\n}\n";
   return text;
 }
 

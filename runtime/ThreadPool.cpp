@@ -11,7 +11,14 @@
 namespace txc::runtime {
 namespace {
 
+// HL_NUM_THREADS when the environment sets it (so the kernels' pool and
+// ours agree), else one per core.
 int defaultThreads() {
+  if (const char *env = std::getenv("HL_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0)
+      return n;
+  }
   unsigned n = std::thread::hardware_concurrency();
   return n ? static_cast<int>(n) : 1;
 }

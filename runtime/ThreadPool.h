@@ -11,11 +11,12 @@ namespace txc::runtime {
 
 // Sets the thread count for the rest of the process: the runtime's own
 // loops use it and HL_NUM_THREADS is set for the kernels' pool, which reads
-// it when the first kernel runs. `threads` <= 0 means one per core. Fails
-// if a different count was already set and used.
+// it when the first kernel runs. `threads` <= 0 means the default:
+// HL_NUM_THREADS if the environment sets it, else one per core. Fails if a
+// different count was already set and used.
 Status setThreadCount(int threads);
 
-// The count the runtime uses (set or, by default, one per core).
+// The count the runtime uses (set, or the default).
 int threadCount();
 
 // Runs body(begin, end) over [0, count) split into contiguous chunks of at

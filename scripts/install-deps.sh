@@ -10,7 +10,7 @@ packages=(
   libsentencepiece-dev sentencepiece
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libdnnl-dev
+  libdnnl-dev ocl-icd-opencl-dev opencl-c-headers  # oneDNN's CMake config needs OpenCL
   libzstd-dev zlib1g-dev libedit-dev libxml2-dev libtinfo-dev libcurl4-openssl-dev
   python3 python3-numpy python3-torch libopenblas0-openmp
 )

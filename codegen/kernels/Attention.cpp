@@ -42,45 +42,55 @@ constexpr int kOutputUnroll = 4;
 
 const float kMinusInf = -std::numeric_limits<float>::infinity();
 
+// Queries are addressed as (lane, tile): query = tile * queryTile + lane.
+// The kernel's output reads the state at (i % queryTile, i / queryTile), so
+// bounds inference gives every Func inside a tile the static extent
+// queryTile in `lane`, even in the last, partial tile: the Funcs' tiles are
+// fixed-size and the unrolled ones live in registers.
 struct AttentionFuncs {
-  Var d{"d"}, i{"i"}, j{"j"}, blk{"blk"}, h{"h"}, b{"b"};
-  Func query{"q_scaled"}, dot{"qk"}, blockMax{"block_max"}, probs{"probs"},
+  Var d{"d"}, lane{"lane"}, tile{"tile"}, j{"j"}, blk{"blk"}, h{"h"}, b{"b"};
+  Var i{"i"}; // the output's query
+  Func query{"q_scaled"}, keyRows{"key_rows"}, dot{"qk"}, blockMax{"block_max"}, probs{"probs"},
       blockSum{"block_sum"}, blockOut{"block_out"}, state{"state"},
       out{"attention"};
   RDom headDims, keysInBlock, blocks;
+  bool queriesInner; // prefill: queries innermost in the per-key Funcs
 };
 
 // Arguments of the per-key Funcs: queries innermost for the prefill
 // schedule (it vectorizes across queries), keys innermost for decode.
-std::vector<Expr> keyArgs(const AttentionFuncs &f, bool queriesInner,
-                          const Expr &query, const Expr &key) {
-  if (queriesInner)
-    return {query, key, f.blk, f.h, f.b};
-  return {key, query, f.blk, f.h, f.b};
+std::vector<Expr> keyArgs(const AttentionFuncs &f, const Expr &key) {
+  if (f.queriesInner)
+    return {f.lane, key, f.blk, f.tile, f.h, f.b};
+  return {key, f.lane, f.blk, f.tile, f.h, f.b};
 }
 
 void defineAttention(AttentionFuncs &f, const AttentionParams &params,
                      AttentionPipeline &attention, int keyBlock,
-                     bool queriesInner) {
-  const Var &d = f.d, &i = f.i, &j = f.j, &blk = f.blk, &h = f.h, &b = f.b;
+                     int queryTile) {
+  const Var &d = f.d, &lane = f.lane, &tile = f.tile, &j = f.j, &blk = f.blk,
+            &h = f.h, &b = f.b;
   ImageParam &q = attention.query, &k = attention.key, &v = attention.value;
   Expr queries = q.dim(1).extent(), keys = k.dim(1).extent();
+  Expr query = tile * queryTile + lane;
 
-  // Keys row b's query i may attend to: [0, limit).
+  // Keys row b's query may attend to: [0, limit).
   Expr limit = keys;
   if (params.paddingMask)
     limit = min(limit, attention.lengths(b));
   if (params.causalMask)
-    limit = min(limit, i + attention.offset + 1);
+    limit = min(limit, query + attention.offset + 1);
 
-  // The prefill schedule computes whole query tiles; queries past the end
-  // repeat the last one and are never stored.
-  if (queriesInner)
-    f.query(i, d, h, b) = q(d, clampedIndex(i, queries), h, b) * params.scale;
+  // Queries past the end (in the last tile) repeat the last one; their
+  // results are never stored.
+  Expr queryRow = clampedIndex(query, queries);
+  if (f.queriesInner)
+    f.query(lane, d, tile, h, b) = q(d, queryRow, h, b) * params.scale;
   else
-    f.query(d, i, h, b) = q(d, i, h, b) * params.scale;
+    f.query(d, lane, tile, h, b) = q(d, queryRow, h, b) * params.scale;
   auto scaledQuery = [&](const Expr &dim) {
-    return queriesInner ? f.query(i, dim, h, b) : f.query(dim, i, h, b);
+    return f.queriesInner ? f.query(lane, dim, tile, h, b)
+                          : f.query(dim, lane, tile, h, b);
   };
 
   // Keys of the last block past the end read the last key; they are masked.
@@ -94,43 +104,46 @@ void defineAttention(AttentionFuncs &f, const AttentionParams &params,
   f.blocks = RDom(0, (keys + keyBlock - 1) / keyBlock, "blocks");
   const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
 
-  f.dot(keyArgs(f, queriesInner, i, j)) = 0.0f;
-  f.dot(keyArgs(f, queriesInner, i, j)) +=
-      scaledQuery(rd) * k(rd, keyRow(j), h, b);
+  f.keyRows(d, j, blk, h, b) = k(d, keyRow(j), h, b);
+  f.dot(keyArgs(f, j)) = 0.0f;
+  f.dot(keyArgs(f, j)) += scaledQuery(rd) * f.keyRows(rd, j, blk, h, b);
   auto score = [&](const Expr &inBlock) {
-    return select(keyIndex(inBlock) < limit,
-                  f.dot(keyArgs(f, queriesInner, i, inBlock)), kMinusInf);
+    return select(keyIndex(inBlock) < limit, f.dot(keyArgs(f, inBlock)),
+                  kMinusInf);
   };
 
-  f.blockMax(i, blk, h, b) = kMinusInf;
-  f.blockMax(i, blk, h, b) = max(f.blockMax(i, blk, h, b), score(rj));
+  f.blockMax(lane, blk, tile, h, b) = kMinusInf;
+  f.blockMax(lane, blk, tile, h, b) =
+      max(f.blockMax(lane, blk, tile, h, b), score(rj));
   // Masked keys give exactly 0, also when the whole block is masked.
-  f.probs(keyArgs(f, queriesInner, i, j)) =
+  f.probs(keyArgs(f, j)) =
       select(score(j) == kMinusInf, 0.0f,
-             exp(score(j) - f.blockMax(i, blk, h, b)));
-  Expr prob = f.probs(keyArgs(f, queriesInner, i, rj));
-  f.blockSum(i, blk, h, b) = 0.0f;
-  f.blockSum(i, blk, h, b) += prob;
-  f.blockOut(d, i, blk, h, b) = 0.0f;
-  f.blockOut(d, i, blk, h, b) += prob * v(d, keyRow(rj), h, b);
+             exp(score(j) - f.blockMax(lane, blk, tile, h, b)));
+  Expr prob = f.probs(keyArgs(f, rj));
+  f.blockSum(lane, blk, tile, h, b) = 0.0f;
+  f.blockSum(lane, blk, tile, h, b) += prob;
+  f.blockOut(d, lane, blk, tile, h, b) = 0.0f;
+  f.blockOut(d, lane, blk, tile, h, b) += prob * v(d, keyRow(rj), h, b);
 
-  f.state(d, i, h, b) = Tuple(kMinusInf, 0.0f, 0.0f);
-  Expr m = f.state(d, i, h, b)[0], l = f.state(d, i, h, b)[1],
-       acc = f.state(d, i, h, b)[2];
-  Expr mb = f.blockMax(i, rb, h, b), lb = f.blockSum(i, rb, h, b),
-       ob = f.blockOut(d, i, rb, h, b);
+  std::vector<Expr> at{d, lane, tile, h, b};
+  f.state(at) = Tuple(kMinusInf, 0.0f, 0.0f);
+  Expr m = f.state(at)[0], l = f.state(at)[1], acc = f.state(at)[2];
+  Expr mb = f.blockMax(lane, rb, tile, h, b),
+       lb = f.blockSum(lane, rb, tile, h, b),
+       ob = f.blockOut(d, lane, rb, tile, h, b);
   // exp(-|m - mb|) is the one factor below 1; -inf on either side gives 0
   // (both -inf gives NaN, which the selects keep out of l and acc).
   Expr decay = exp(-abs(m - mb));
   Expr keepMax = m >= mb;
   Expr stateScale = select(keepMax, 1.0f, decay);
   Expr blockScale = select(keepMax, select(mb == kMinusInf, 0.0f, decay), 1.0f);
-  f.state(d, i, h, b) = Tuple(max(m, mb), l * stateScale + lb * blockScale,
-                              acc * stateScale + ob * blockScale);
+  f.state(at) = Tuple(max(m, mb), l * stateScale + lb * blockScale,
+                      acc * stateScale + ob * blockScale);
 
-  Expr total = f.state(d, i, h, b)[1];
-  f.out(d, i, h, b) =
-      select(total > 0.0f, f.state(d, i, h, b)[2] / total, 0.0f);
+  const Var &i = f.i;
+  std::vector<Expr> fromOut{d, i % queryTile, i / queryTile, h, b};
+  Expr total = f.state(fromOut)[1];
+  f.out(d, i, h, b) = select(total > 0.0f, f.state(fromOut)[2] / total, 0.0f);
 }
 
 // Tail strategy along the head dim: whole vectors when they fit exactly,
@@ -140,41 +153,49 @@ TailStrategy headDimTail(int headDim, int vectorWidth) {
                                     : TailStrategy::GuardWithIf;
 }
 
-void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
-                     int headDim) {
-  const Var &d = f.d, &i = f.i, &j = f.j;
-  const TailStrategy tail = headDimTail(headDim, vectorWidth);
-  const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
+// The output's loops: query tiles of all heads and rows in parallel; the
+// state of a tile is computed once per task.
+void scheduleOutput(AttentionFuncs &f, int vectorWidth, int queryTile) {
   Var tile("tile"), inTile("in_tile"), headTile("head_tile"), task("task");
-  f.out.split(i, tile, inTile, queryTile, TailStrategy::GuardWithIf)
-      .reorder(d, inTile, tile, f.h, f.b)
+  f.out.split(f.i, tile, inTile, queryTile, TailStrategy::GuardWithIf)
+      .reorder(f.d, inTile, tile, f.h, f.b)
       .fuse(tile, f.h, headTile)
       .fuse(headTile, f.b, task)
       .parallel(task)
-      .vectorize(d, vectorWidth, TailStrategy::GuardWithIf);
-  LoopLevel perTile(f.out, task);
-  f.query.compute_at(perTile).vectorize(i, vectorWidth);
-  f.state.compute_at(perTile).vectorize(d, vectorWidth, tail);
-  f.state.update().reorder(d, i, rb).vectorize(d, vectorWidth, tail);
+      .vectorize(f.d, vectorWidth, TailStrategy::GuardWithIf);
+  f.state.compute_at(f.out, task);
+}
 
-  // Scores: a vector of queries times kScoreUnroll keys per register tile.
+void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
+                     int headDim) {
+  const Var &d = f.d, &lane = f.lane, &j = f.j;
+  const TailStrategy tail = headDimTail(headDim, vectorWidth);
+  const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
+  scheduleOutput(f, vectorWidth, queryTile);
+  f.query.compute_at(f.out, Var("task")).vectorize(lane, vectorWidth);
+  f.state.vectorize(d, vectorWidth, tail);
+  f.state.update().reorder(d, lane, rb).vectorize(d, vectorWidth, tail);
+
+  // Scores: a vector of queries times kScoreUnroll keys per register tile,
+  // reading the block's keys copied to one dense tile.
   Var keyGroup("key_group"), keyInGroup("key_in_group");
-  f.dot.compute_at(f.state, rb).vectorize(i, vectorWidth);
+  f.keyRows.compute_at(f.state, rb).vectorize(d, vectorWidth, tail);
+  f.dot.compute_at(f.state, rb).vectorize(lane, vectorWidth);
   f.dot.update()
       .split(j, keyGroup, keyInGroup, kScoreUnroll)
-      .reorder(i, keyInGroup, rd, keyGroup)
-      .vectorize(i, vectorWidth)
+      .reorder(lane, keyInGroup, rd, keyGroup)
+      .vectorize(lane, vectorWidth)
       .unroll(keyInGroup);
-  f.blockMax.compute_at(f.state, rb).vectorize(i, vectorWidth);
-  f.blockMax.update().reorder(i, rj).vectorize(i, vectorWidth);
-  f.probs.compute_at(f.state, rb).vectorize(i, vectorWidth);
-  f.blockSum.compute_at(f.state, rb).vectorize(i, vectorWidth);
-  f.blockSum.update().reorder(i, rj).vectorize(i, vectorWidth);
+  f.blockMax.compute_at(f.state, rb).vectorize(lane, vectorWidth);
+  f.blockMax.update().reorder(lane, rj).vectorize(lane, vectorWidth);
+  f.probs.compute_at(f.state, rb).vectorize(lane, vectorWidth);
+  f.blockSum.compute_at(f.state, rb).vectorize(lane, vectorWidth);
+  f.blockSum.update().reorder(lane, rj).vectorize(lane, vectorWidth);
   // Block output: the head dim's vectors times kOutputUnroll queries.
   Var queryGroup("query_group"), queryInGroup("query_in_group");
   f.blockOut.compute_at(f.state, rb).vectorize(d, vectorWidth, tail);
   f.blockOut.update()
-      .split(i, queryGroup, queryInGroup, kOutputUnroll)
+      .split(lane, queryGroup, queryInGroup, kOutputUnroll)
       .reorder(d, queryInGroup, rj, queryGroup)
       .vectorize(d, vectorWidth, tail)
       .unroll(queryInGroup);
@@ -183,19 +204,13 @@ void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
 }
 
 void scheduleDecode(AttentionFuncs &f, int vectorWidth, int headDim) {
-  const Var &d = f.d, &i = f.i, &j = f.j;
+  const Var &d = f.d, &lane = f.lane, &j = f.j;
   const TailStrategy tail = headDimTail(headDim, vectorWidth);
   const RVar &rd = f.headDims.x, &rb = f.blocks.x;
-  Var queryHead("query_head"), task("task");
-  f.out.reorder(d, i, f.h, f.b)
-      .fuse(i, f.h, queryHead)
-      .fuse(queryHead, f.b, task)
-      .parallel(task)
-      .vectorize(d, vectorWidth, TailStrategy::GuardWithIf);
-  LoopLevel perQuery(f.out, task);
-  f.query.compute_at(perQuery).vectorize(d, vectorWidth, tail);
-  f.state.compute_at(perQuery).vectorize(d, vectorWidth, tail);
-  f.state.update().reorder(d, i, rb).vectorize(d, vectorWidth, tail);
+  scheduleOutput(f, vectorWidth, 1);
+  f.query.compute_at(f.out, Var("task")).vectorize(d, vectorWidth, tail);
+  f.state.vectorize(d, vectorWidth, tail);
+  f.state.update().reorder(d, lane, rb).vectorize(d, vectorWidth, tail);
 
   // Scores: one dot product per key, vectorized along the head dim.
   f.dot.compute_at(f.state, rb).vectorize(j, vectorWidth);
@@ -227,7 +242,8 @@ AttentionPipeline buildAttention(const AttentionParams &params,
   attention.lengths = ImageParam(Int(32), 1, "lengths");
 
   AttentionFuncs f;
-  defineAttention(f, params, attention, keyBlock, /*queriesInner=*/!decode);
+  f.queriesInner = !decode;
+  defineAttention(f, params, attention, keyBlock, decode ? 1 : queryTile);
   if (decode)
     scheduleDecode(f, vectorWidth, headDim);
   else

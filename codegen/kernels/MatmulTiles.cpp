@@ -2,6 +2,9 @@
 
 #include "codegen/kernels/MatmulTiles.h"
 
+#include <algorithm>
+#include <string>
+
 namespace txc::codegen {
 
 using namespace Halide;
@@ -18,25 +21,26 @@ void tileStage(Stage stage, const Var &n, const Var &m,
   // ShiftInwards recomputes a few rows of the last tile instead of adding a
   // guard inside the tile; it needs at least `rows` rows, which the caller's
   // specializations ensure.
+  Var group = batch.empty() ? loops.task : Var("panel_group");
   stage.split(n, loops.panel, loops.column, tiling.panelWidth,
               TailStrategy::GuardWithIf)
       .split(m, loops.rowTile, loops.row, rows, TailStrategy::ShiftInwards)
-      .split(loops.panel, loops.task, loops.panel, tiling.panelsPerTask,
+      .split(loops.panel, group, loops.panel, tiling.panelsPerTask,
              TailStrategy::GuardWithIf)
-      .reorder(loops.column, loops.row, loops.panel, loops.rowTile,
-               loops.task);
+      .reorder(loops.column, loops.row, loops.panel, loops.rowTile, group);
   stage.vectorize(loops.column, tiling.vectorWidth, TailStrategy::GuardWithIf)
       .unroll(loops.column)
       .unroll(loops.row);
-  // Batch rows and panel groups form one parallel loop named like the task
-  // loop, so compute_at(task) means the same in every specialization.
-  Var outer = loops.task;
+  // Batch rows and panel groups form one parallel loop, named alike in
+  // every specialization so compute_at(task) means the same in each.
+  Var outer = group;
   for (size_t i = 0; i < batch.size(); ++i) {
-    Var fused(loops.task.name() + "_" + std::to_string(i));
+    Var fused = i + 1 == batch.size() ? loops.task
+                                      : Var("task_" + std::to_string(i));
     stage.fuse(outer, batch[i], fused);
     outer = fused;
   }
-  stage.parallel(outer);
+  stage.parallel(loops.task);
 }
 
 } // namespace
@@ -48,8 +52,6 @@ MatmulLoops scheduleMatmulTiles(Func out, Func acc, const Var &n, const Var &m,
                                 const Expr &rowCount) {
   MatmulLoops loops{Var("column"), Var("row"), Var("panel"), Var("row_tile"),
                     Var("task")};
-  if (!batch.empty())
-    loops.task = Var(loops.task.name() + "_" + std::to_string(batch.size() - 1));
 
   if (tiling.rows > kSmallRows) {
     tileStage(out.specialize(rowCount >= tiling.rows), n, m, batch, tiling,

@@ -8,10 +8,11 @@ Writes the variant's spec, random weights and source lines into DIR, then runs
 torch_reference.py and `txc run SPEC --reference --ids` with the same flags and
 checks: encoder outputs and forced-length greedy step logits within 1e-4
 (relative to max(1, |value|)), forced-length beam-4 n-best identical, and
-greedy and beam-4 ids identical without and with a minimum length. --self-check runs only the
-reference and checks that the variant makes a meaningful test: decisions are
-not near ties, greedy output does not collapse into one repeated token,
-logits stay moderate, and the dumps are consistent with the ids.
+greedy and beam-4 ids identical without and with a minimum length.
+--self-check runs only the reference and checks that the variant makes a
+meaningful test: decisions are not near ties, greedy output does not collapse
+into one repeated token, logits stay moderate, EOS occurs where the variant
+asks for it, and the dumps are consistent with the ids.
 """
 import argparse
 import os
@@ -82,6 +83,8 @@ def run(command_prefix, name, spec_path, source_path, workdir, side):
     command = command_prefix + [spec_path] + (["--reference"] if side == "txc" else []) + ["--ids"] + flags
     for dump, path in paths.items():
         command += [f"--dump-{dump}", path]
+        if os.path.exists(path):
+            os.remove(path)  # a stale dump must not pass for a new one
     if side == "reference":
         command.append("--print-margin")
     try:
@@ -92,6 +95,9 @@ def run(command_prefix, name, spec_path, source_path, workdir, side):
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} < {source_path} exited with {done.returncode}:\n"
                            f"{done.stderr.strip()}")
+    missing = [path for path in paths.values() if not os.path.exists(path)]
+    if missing:
+        raise RuntimeError(f"{' '.join(command)} did not write {', '.join(missing)}")
     margin = None
     for line in done.stderr.splitlines():
         if line.startswith("margin "):

@@ -4,8 +4,9 @@ The encoder and decoder stacks run in PyTorch's own nn.Transformer (batch
 first, norm_first per spec, dropout 0, the spec's eps and activation), fed by
 the reference's embedding and output code. With `names = "torch"` the module
 loads the weight file's state dict as is, which also checks the tensor names;
-with "hf" names each layer's tensors are packed into nn.Transformer's layout. The decoder is teacher-forced along the given outputs with a causal
-mask and compared with the reference's step-by-step (KV cache) logits.
+with "hf" names each layer's tensors are packed into nn.Transformer's layout.
+The decoder is teacher-forced along the given outputs with a causal mask and
+compared with the reference's step-by-step (KV cache) logits.
 """
 import torch
 import torch.nn as nn
@@ -42,8 +43,9 @@ def transformer_state_dict(spec, tensors):
     each hf layer repacked (q;k;v into in_proj) — independent of the reference's loader."""
     as_torch = lambda value: torch.tensor(value, dtype=DTYPE)  # noqa: E731
     if spec.names == "torch":
+        unused = () if spec.final_norm else ("encoder.norm.", "decoder.norm.")
         return {name: as_torch(value) for name, value in tensors.items()
-                if name.startswith(("encoder.", "decoder."))}
+                if name.startswith(("encoder.", "decoder.")) and not name.startswith(unused)}
     state = {}
     for stack in STACKS:
         count = spec.encoder_layers if stack == "encoder" else spec.decoder_layers

@@ -110,7 +110,7 @@ TEST(RequiredWeightsTest, ListsCanonicalNamesAndShapes) {
   EXPECT_EQ(list.front().name, "encoder.embed_tokens.weight");
   EXPECT_THAT(list.front().shape, ElementsAre(6, 4));
   EXPECT_EQ(list.back().name, "final_logits_bias");
-  EXPECT_THAT(list.back().shape, ElementsAre(1, 7));
+  EXPECT_THAT(list.back().shape, ElementsAre(7));
 
   auto shapeOf = [&](const std::string &name) {
     const RequiredWeight *weight = findRequired(list, name);

@@ -31,9 +31,10 @@ TEST(OpKind, NamesRoundTrip) {
 TEST(Plan, SerializeParseRoundTrip) {
   TinyModel m = buildTinyModel();
   m.plan.model.sourceSpm = "source.spm";
-  m.plan.encode.steps[3].kernel = "txc_linear_0";
+  ASSERT_EQ(m.plan.encode.steps[3].kind, OpKind::SinusoidPositions);
+  m.plan.encode.steps[3].kernel = "txc_positions_0";
   m.plan.encode.steps[3].params = {{"start", ScalarType::I32, 1},
-                                   {"eps", ScalarType::F32, -1}};
+                                   {"offset", ScalarType::F32, -1}};
   Plan parsed;
   Status s = reparse(m.plan, parsed);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -43,7 +44,7 @@ TEST(Plan, SerializeParseRoundTrip) {
   EXPECT_EQ(parsed.model.targetSpm, "");
   ASSERT_EQ(parsed.encode.steps.size(), m.plan.encode.steps.size());
   const PlanStep &step = parsed.encode.steps[3];
-  EXPECT_EQ(step.kernel, "txc_linear_0");
+  EXPECT_EQ(step.kernel, "txc_positions_0");
   ASSERT_EQ(step.params.size(), 2u);
   EXPECT_EQ(step.params[0].operand, 1);
   EXPECT_EQ(step.params[1].type, ScalarType::F32);
@@ -73,8 +74,8 @@ TEST(Plan, AttributesKeepTheirTypes) {
 TEST(Plan, OneLinePerStep) {
   TinyModel m = buildTinyModel();
   std::string text = serializePlan(m.plan);
-  EXPECT_NE(text.find("\n    {\"attrs\":{\"name\":\"encoder.embed_tokens.weight\"},"
-                      "\"kind\":\"weight\""),
+  EXPECT_NE(text.find("\n      {\"kind\":\"weight\",\"result\":3,"
+                      "\"attrs\":{\"name\":\"encoder.embed_tokens.weight\"}}"),
             std::string::npos)
       << text.substr(0, 2000);
 }

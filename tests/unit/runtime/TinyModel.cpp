@@ -240,10 +240,25 @@ TinyModel buildTinyModel(const TinyModelConfig &c) {
   return m;
 }
 
+namespace {
+
+// This process's directory under the temp dir, removed when the tests end.
+struct TempRoot {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      ("txc-runtime-test-" + std::to_string(::getpid()));
+  ~TempRoot() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+} // namespace
+
 std::string makeTempDir(const std::string &name) {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() /
-                 ("txc-runtime-test-" + std::to_string(::getpid())) / name;
+  static TempRoot root;
+  fs::path dir = root.path / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();

@@ -1,0 +1,169 @@
+//===- attention_bench.cpp - fused attention against its unfused parts ----===//
+//
+// Times txc's fused attention kernel (prefill and decode-step schedules)
+// against the three kernels it replaces: Q K^T (batched matmul), the masked
+// scaled softmax, and P V. Both sides JIT-compiled once, outside the timed
+// loops.
+//
+//   attention_bench [--threads=N] [google benchmark flags]
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/kernels/Attention.h"
+#include "codegen/kernels/BatchMatmul.h"
+#include "codegen/kernels/Softmax.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace txc::codegen;
+
+constexpr int kHeadDim = 64;
+
+struct Case {
+  const char *name;
+  int batch, heads, queries, keys;
+  bool decode;
+};
+
+// Transformer-base: a batch of 32 sentences of 30 tokens (encoder), a beam
+// of 4 over 8 sentences stepping through cross- and self-attention, and
+// one batch of long sentences.
+const Case kCases[] = {
+    {"encoder_32x30", 32, 8, 30, 30, false},
+    {"prefill_8x256", 8, 8, 256, 256, false},
+    {"decode_cross_32x30", 32, 8, 1, 30, true},
+    {"decode_self_32x100", 32, 8, 1, 100, true},
+};
+
+Halide::Buffer<float> randomBuffer(std::vector<int> extents, unsigned seed) {
+  Halide::Buffer<float> buffer(extents);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  float *data = buffer.data();
+  for (size_t i = 0; i < buffer.number_of_elements(); ++i)
+    data[i] = uniform(rng);
+  return buffer;
+}
+
+struct Inputs {
+  Halide::Buffer<float> q, k, v;
+  Halide::Buffer<int32_t> lengths;
+  explicit Inputs(const Case &c)
+      : q(randomBuffer({kHeadDim, c.queries, c.heads, c.batch}, 1)),
+        k(randomBuffer({kHeadDim, c.keys, c.heads, c.batch}, 2)),
+        v(randomBuffer({kHeadDim, c.keys, c.heads, c.batch}, 3)),
+        lengths(c.batch) {
+    // Rows of varied lengths, as a padded batch has.
+    for (int b = 0; b < c.batch; ++b)
+      lengths(b) = c.keys - (b * 7) % std::max(1, c.keys / 2);
+  }
+};
+
+const float kScale = float(1.0 / std::sqrt(double(kHeadDim)));
+
+void benchFused(benchmark::State &state, Case c) {
+  AttentionParams params;
+  params.headDim = kHeadDim;
+  params.scale = kScale;
+  params.paddingMask = true;
+  params.decodeStep = c.decode;
+  Halide::Target target = Halide::get_jit_target_from_environment();
+  AttentionPipeline kernel = buildAttention(params, target);
+  kernel.pipeline.compile_jit(target);
+  Inputs in(c);
+  Halide::Buffer<float> out(kHeadDim, c.queries, c.heads, c.batch);
+  kernel.query.set(in.q);
+  kernel.key.set(in.k);
+  kernel.value.set(in.v);
+  kernel.lengths.set(in.lengths);
+  kernel.pipeline.realize(out);
+  for (auto _ : state)
+    kernel.pipeline.realize(out);
+}
+
+void benchUnfused(benchmark::State &state, Case c) {
+  Halide::Target target = Halide::get_jit_target_from_environment();
+  BatchMatmulParams scoreParams;
+  scoreParams.k = kHeadDim;
+  scoreParams.transposeB = true;
+  BatchMatmulParams mixParams;
+  mixParams.n = kHeadDim;
+  SoftmaxParams softmaxParams;
+  softmaxParams.scale = kScale;
+  softmaxParams.paddingMask = true;
+  BatchMatmulPipeline scores = buildBatchMatmul(scoreParams, target);
+  SoftmaxPipeline softmax = buildSoftmax(softmaxParams, target);
+  BatchMatmulPipeline mix = buildBatchMatmul(mixParams, target);
+  for (Halide::Pipeline *p : {&scores.pipeline, &softmax.pipeline, &mix.pipeline})
+    p->compile_jit(target);
+
+  Inputs in(c);
+  int rows = c.batch * c.heads;
+  // The 4-D tensors seen with batch and heads flattened.
+  auto flat = [&](Halide::Buffer<float> &b4, int inner, int middle) {
+    return Halide::Buffer<float>(b4.data(), inner, middle, rows);
+  };
+  Halide::Buffer<float> q = flat(in.q, kHeadDim, c.queries);
+  Halide::Buffer<float> k = flat(in.k, kHeadDim, c.keys);
+  Halide::Buffer<float> v = flat(in.v, kHeadDim, c.keys);
+  Halide::Buffer<float> logits(c.keys, c.queries, rows);
+  Halide::Buffer<float> logits4(logits.data(), c.keys, c.queries, c.heads,
+                                c.batch);
+  Halide::Buffer<float> probs4(c.keys, c.queries, c.heads, c.batch);
+  Halide::Buffer<float> probs(probs4.data(), c.keys, c.queries, rows);
+  Halide::Buffer<float> out(kHeadDim, c.queries, rows);
+  auto run = [&] {
+    scores.lhs.set(q);
+    scores.rhs.set(k);
+    scores.pipeline.realize(logits);
+    softmax.scores.set(logits4);
+    softmax.lengths.set(in.lengths);
+    softmax.pipeline.realize(probs4);
+    mix.lhs.set(probs);
+    mix.rhs.set(v);
+    mix.pipeline.realize(out);
+  };
+  run();
+  for (auto _ : state)
+    run();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  int threads = 2;
+  std::vector<char *> args;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--threads=", 10) == 0)
+      threads = std::max(1, std::atoi(argv[i] + 10));
+    else
+      args.push_back(argv[i]);
+  }
+  setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
+  for (const Case &c : kCases) {
+    benchmark::RegisterBenchmark((std::string("fused/") + c.name).c_str(),
+                                 benchFused, c)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark((std::string("unfused/") + c.name).c_str(),
+                                 benchUnfused, c)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+  }
+  int argCount = int(args.size());
+  benchmark::Initialize(&argCount, args.data());
+  if (benchmark::ReportUnrecognizedArguments(argCount, args.data()))
+    return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,35 @@
+// Chooses the Halide kernel that runs each plan step, from the step's kind,
+// attributes and static dims: the codegen's op -> pipeline mapping. Steps
+// without a kernel stay with the runtime (gathers, layout changes, caches).
+#pragma once
+
+#include "codegen/KernelParams.h"
+#include "runtime/Plan.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace txc::codegen {
+
+// A weight the compiler writes repacked: `name` in the weight file holds
+// `source` [n, k] packed in panels of `panelWidth` rows (WeightPacking.h).
+struct PackedWeight {
+  std::string name;
+  std::string source;
+  int64_t n = 0, k = 0;
+  int panelWidth = 0;
+};
+
+struct KernelSelection {
+  // One entry per distinct kernel, by symbol (a C identifier).
+  std::map<std::string, KernelSpec> kernels;
+  std::vector<PackedWeight> packedWeights;
+};
+
+// Sets `kernel`, `params` and `kernelRanks` of every step of `plan` that a
+// Halide kernel can run, and rewires linear weights to packed copies.
+// `panelWidth` is the target's GEMM panel width.
+KernelSelection selectKernels(runtime::Plan &plan, int panelWidth);
+
+} // namespace txc::codegen
