@@ -117,6 +117,7 @@ Choice Selector::chooseLinear(PlanFunction &fn, PlanStep &step) {
   gemm.k = shapeOf(fn, step.operands[1])[1];
   gemm.panelWidth = panelWidth;
   gemm.bias = step.operands[2] >= 0;
+  step.attrs["out_features"] = gemm.n;
   if (step.kind == OpKind::LinearActivation) {
     static const std::map<std::string, Activation> byName = {
         {"relu", Activation::Relu}, {"gelu", Activation::Gelu},

@@ -28,12 +28,14 @@ from txc_spec import (STACKS, layer_tensors, load_spec, output_tensors,  # noqa:
 # Standard deviation of embeddings and of the untied output projection, times
 # sqrt(d_model): logits then have a standard deviation of about this much.
 OUTPUT_STD = 3.0
-# Per-role gains of linear layers, as multiples of 1/sqrt(fan_in). Sharp attention
-# (large q/k gains), strong self-attention and feed-forward sub-layers and a
-# milder cross-attention keep each step's output from being mostly the same
-# summary of the source, which makes greedy decoding repeat one token.
-LINEAR_GAINS = {"self_attn.q": 4.0, "self_attn.k": 4.0, "self_attn.v": 1.0, "self_attn.out": 1.6,
-                "cross_attn.q": 4.0, "cross_attn.k": 4.0, "cross_attn.v": 0.7, "cross_attn.out": 0.8,
+# Per-role gains of linear layers, as multiples of 1/sqrt(fan_in). Strong
+# self-attention and feed-forward sub-layers and a milder cross-attention keep
+# each step's output from being mostly the same summary of the source, which
+# makes greedy decoding repeat one token. Sharper attention (larger q/k gains)
+# would repeat less but makes the model so sensitive that float32 rounding
+# moves its logits by more than the 1e-4 that the numeric tests allow.
+LINEAR_GAINS = {"self_attn.q": 1.3, "self_attn.k": 1.3, "self_attn.v": 1.0, "self_attn.out": 1.6,
+                "cross_attn.q": 1.3, "cross_attn.k": 1.3, "cross_attn.v": 0.7, "cross_attn.out": 0.8,
                 "fc1": 2.0, "fc2": 2.5}
 # Roles whose output is added to the residual stream.
 RESIDUAL_OUTPUTS = ("self_attn.out", "cross_attn.out", "fc2")
@@ -43,7 +45,7 @@ RESIDUAL_OUTPUTS = ("self_attn.out", "cross_attn.out", "fc2")
 # deviations: the sub-layers must make the stream large enough to keep that
 # below PRE_NORM_SELF_BIAS, or greedy decoding repeats its input.
 PRE_NORM_SELF_BIAS = 0.5
-# Even so, pre-norm sub-layers repeat less with outputs at least this much stronger.
+# Even so, such models repeat less with sub-layer outputs at least this much stronger.
 PRE_NORM_MIN_BOOST = 2.0
 # The gains above suit stacks of this many layers; deeper stacks scale their
 # residual outputs by sqrt(TUNED_LAYERS / layers), or the decoder forgets its
@@ -70,10 +72,8 @@ def _stream_rms(spec, stack, boost):
 
 def _pre_norm_boost(spec):
     """Factor on the residual outputs of a pre-norm model with a tied output."""
-    if spec.norm != "pre":
+    if spec.norm != "pre" or not spec.tie_output:
         return 1.0
-    if not spec.tie_output:
-        return PRE_NORM_MIN_BOOST
     if spec.embedding_norm:
         token_rms = 1.0
     else:  # the table's standard deviation before any shrinking by output_std

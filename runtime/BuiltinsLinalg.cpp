@@ -78,9 +78,27 @@ void linearTile(const float *x, const float *w, float *y, int64_t k,
 
 } // namespace
 
+// Row-major [n, k] of a weight packed in panels [ceil(n/P), k, P]
+// (codegen/WeightPacking.h), for running a compiled plan without kernels.
+std::vector<float> unpackPanels(const TensorView &packed, int64_t n) {
+  const int64_t k = packed.shape[1], width = packed.shape[2];
+  std::vector<float> rows(size_t(n * k));
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      rows[r * k + c] = packed.f32()[((r / width) * k + c) * width + r % width];
+  return rows;
+}
+
 Status linear(const PlanStep &step, const Operands &ops,
               const TensorView &out) {
-  const TensorView &x = ops[0].tensor, &w = ops[1].tensor;
+  const TensorView &x = ops[0].tensor;
+  TensorView w = ops[1].tensor;
+  std::vector<float> unpacked;
+  if (w.rank() == 3) {
+    const int64_t n = out.shape.back();
+    unpacked = unpackPanels(w, n);
+    w = TensorView(DType::F32, {n, w.shape[1]}, unpacked.data());
+  }
   const float *bias = ops[2].present ? ops[2].tensor.f32() : nullptr;
   const int64_t k = w.shape[1], n = w.shape[0];
   const int64_t m = k ? x.numel() / k : out.numel() / std::max<int64_t>(n, 1);

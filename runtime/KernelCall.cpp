@@ -18,6 +18,32 @@ bool fitsInt32(int64_t v) {
          v <= std::numeric_limits<int32_t>::max();
 }
 
+// `t` presented at `rank` dims: leading dims merged where their strides
+// allow it (a view into a KV cache merges batch and heads), unit dims added
+// in front when the kernel wants more. False when dims cannot merge.
+bool reshapeForKernel(const TensorView &t, int rank, TensorView &out) {
+  out = t;
+  if (rank <= 0)
+    return true;
+  while (out.rank() > rank) {
+    // Merge dims 0 and 1 into one; a unit dim merges with anything.
+    int64_t e0 = out.shape[0], e1 = out.shape[1];
+    int64_t stride = e0 == 1 ? out.strides[1] : e1 == 1 ? out.strides[0]
+                                                        : out.strides[1];
+    if (e0 != 1 && e1 != 1 && out.strides[0] != out.strides[1] * e1)
+      return false;
+    out.shape.erase(out.shape.begin());
+    out.strides.erase(out.strides.begin());
+    out.shape[0] = e0 * e1;
+    out.strides[0] = stride;
+  }
+  while (out.rank() < rank) {
+    out.shape.insert(out.shape.begin(), 1);
+    out.strides.insert(out.strides.begin(), out.numel());
+  }
+  return true;
+}
+
 Status describe(const TensorView &t, HalideBuffer &out) {
   out.buffer = halide_buffer_t();
   const int rank = t.rank();
@@ -76,11 +102,25 @@ Status callKernel(KernelFn kernel, const PlanStep &step,
                   const TensorView &result) {
   std::vector<HalideBuffer> buffers;
   buffers.reserve(operands.size() + 1);
+  // Operands the kernel cannot view at its rank are copied dense first.
+  std::vector<std::vector<float>> copies;
+  auto present = [&](const TensorView &t, HalideBuffer &buffer) -> Status {
+    size_t index = &buffer - buffers.data();
+    int rank = index < step.kernelRanks.size() ? step.kernelRanks[index] : 0;
+    TensorView view;
+    if (!reshapeForKernel(t, rank, view)) {
+      copies.emplace_back(size_t(t.numel()));
+      copyToDense(t, copies.back().data());
+      TensorView dense(t.dtype, t.shape, copies.back().data());
+      reshapeForKernel(dense, rank, view);
+    }
+    return describe(view, buffer);
+  };
   for (const Operand &o : operands) {
     if (!o.present || o.tensor.dtype == DType::Index)
       continue;
     buffers.emplace_back();
-    if (Status s = describe(o.tensor, buffers.back()); !s.ok())
+    if (Status s = present(o.tensor, buffers.back()); !s.ok())
       return s;
   }
   std::vector<Scalar> scalars;
@@ -88,7 +128,7 @@ Status callKernel(KernelFn kernel, const PlanStep &step,
   for (const KernelParam &p : step.params)
     scalars.push_back(scalarOf(p, step, operands));
   buffers.emplace_back();
-  if (Status s = describe(result, buffers.back()); !s.ok())
+  if (Status s = present(result, buffers.back()); !s.ok())
     return s;
 
   std::vector<void *> args;

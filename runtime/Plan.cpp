@@ -252,6 +252,7 @@ void parseStep(FieldReader &r, const json &j, const std::string &where,
     parseAttrs(r, *a, where + ".attrs", step.attrs);
   if (const json *p = r.field(j, "params", where, false))
     parseParams(r, *p, where + ".params", step.params);
+  r.readIntList(j, "kernel_ranks", where, step.kernelRanks, false);
   // Trailing optional operands may be left out.
   size_t arity = std::string_view(operandSignature(step.kind)).size();
   if (step.operands.size() < arity)

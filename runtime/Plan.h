@@ -42,6 +42,10 @@ struct PlanStep {
   std::map<std::string, AttrValue> attrs;
   std::string kernel; // the kernel's symbol, or "" for the runtime's own
   std::vector<KernelParam> params;
+  // The rank each tensor argument of the kernel (operands, then the result)
+  // is presented at: leading dims are merged (or unit dims added) to reach
+  // it. Empty: every tensor keeps its own rank.
+  std::vector<int> kernelRanks;
   std::string location; // the model part, e.g. "decoder.layers.3.self_attn"
 
   // Attribute accessors; a verified plan has the attributes its kinds need,

@@ -33,6 +33,8 @@ json stepToJson(const PlanStep &s) {
     }
     step["params"] = std::move(params);
   }
+  if (!s.kernelRanks.empty())
+    step["kernel_ranks"] = s.kernelRanks;
   if (!s.location.empty())
     step["location"] = s.location;
   return step;

@@ -34,8 +34,24 @@ Status needNormParams(const Dims &x, const Dims &gamma, const Dims &beta) {
   return Status::success();
 }
 
-Status inferLinear(const Dims &x, const Dims &w, const Dims *bias,
-                   Dims &result) {
+Status inferLinear(const PlanStep &step, const Dims &x, const Dims &w,
+                   const Dims *bias, Dims &result) {
+  // A weight packed in panels [ceil(n/P), k, P] (codegen/WeightPacking.h)
+  // names its true output count in `out_features`.
+  if (w.size() == 3) {
+    int64_t n = step.attrInt("out_features", -1);
+    if (n <= 0 || w[2] <= 0 || (n + w[2] - 1) / w[2] != w[0] ||
+        x.empty() || w[1] != x.back())
+      return mismatch("linear input " + formatDims(x) + " and packed weight " +
+                      formatDims(w) + " do not fit out_features " +
+                      std::to_string(n));
+    if (bias && (bias->size() != 1 || (*bias)[0] != n))
+      return mismatch("linear bias " + formatDims(*bias) + " does not match " +
+                      std::to_string(n) + " outputs");
+    result = x;
+    result.back() = n;
+    return Status::success();
+  }
   if (x.empty() || w.size() != 2 || w[1] != x.back())
     return mismatch("linear input " + formatDims(x) + " and weight " +
                     formatDims(w) + " do not fit (weight is [out, in])");
@@ -119,7 +135,7 @@ Status inferShape(const PlanStep &step, const std::vector<const Dims *> &ops,
     return Status::success();
   case OpKind::Linear:
   case OpKind::LinearActivation:
-    return inferLinear(op(0), op(1), ops[2], result);
+    return inferLinear(step, op(0), op(1), ops[2], result);
   case OpKind::Matmul:
     return inferMatmul(step, op(0), op(1), result);
   case OpKind::SplitHeads: {

@@ -12,8 +12,9 @@
 // the state, Halide can express the whole recurrence as one update over
 // the blocks, with the block's scores, probabilities and partial output
 // computed inside each step, a (query tile x key block) tile at a time.
-// m and l are carried per head-dim lane beside acc so the state is one
-// Tuple Func; the redundant lanes cost one exp per block, not per key.
+// m and l are carried per head-dim element beside acc so the state is one
+// Tuple Func; the copies cost an exp per head-dim element and block, a
+// fraction of the exps of the block's keys times the tile's queries.
 //
 // Two schedules: prefill (query tiles of a vector's width, scores
 // vectorized across queries) and decode step (one query at a time, scores
@@ -206,18 +207,32 @@ void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
 void scheduleDecode(AttentionFuncs &f, int vectorWidth, int headDim) {
   const Var &d = f.d, &lane = f.lane, &j = f.j;
   const TailStrategy tail = headDimTail(headDim, vectorWidth);
-  const RVar &rd = f.headDims.x, &rb = f.blocks.x;
+  const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
   scheduleOutput(f, vectorWidth, 1);
   f.query.compute_at(f.out, Var("task")).vectorize(d, vectorWidth, tail);
   f.state.vectorize(d, vectorWidth, tail);
   f.state.update().reorder(d, lane, rb).vectorize(d, vectorWidth, tail);
 
-  // Scores: one dot product per key, vectorized along the head dim.
+  // Scores: one dot product per key, vectorized along the head dim: whole
+  // vectors of products summed first, then one horizontal sum per key.
   f.dot.compute_at(f.state, rb).vectorize(j, vectorWidth);
-  f.dot.update().reorder(rd, j).atomic().vectorize(rd, vectorWidth);
+  if (headDim % vectorWidth == 0 && headDim > vectorWidth) {
+    RVar chunk("dh_chunk"), inChunk("dh_in_chunk");
+    Var partialLane("partial_lane");
+    Func partial = f.dot.update()
+                       .split(rd, chunk, inChunk, vectorWidth)
+                       .rfactor(inChunk, partialLane);
+    partial.compute_at(f.dot, j).vectorize(partialLane);
+    partial.update().vectorize(partialLane);
+    f.dot.update().atomic().vectorize(inChunk);
+  } else {
+    f.dot.update().atomic().vectorize(rd, vectorWidth);
+  }
   f.blockMax.compute_at(f.state, rb);
+  f.blockMax.update().atomic().vectorize(rj, vectorWidth);
   f.probs.compute_at(f.state, rb).vectorize(j, vectorWidth);
   f.blockSum.compute_at(f.state, rb);
+  f.blockSum.update().atomic().vectorize(rj, vectorWidth);
   f.blockOut.compute_at(f.state, rb).vectorize(d, vectorWidth, tail);
   f.blockOut.update().vectorize(d, vectorWidth, tail);
 }

@@ -40,7 +40,7 @@ def sinusoid_table(rows, d_model, layout):
     return table
 
 
-def _fetch(tensors, path, role_table):
+def _fetch(tensors, path, role_table, dtype):
     params = {}
     for role, (name, shape) in role_table.items():
         if name not in tensors:
@@ -48,7 +48,7 @@ def _fetch(tensors, path, role_table):
         if tuple(tensors[name].shape) != tuple(shape):
             raise ValueError(f"{path}: tensor {name} has shape {list(tensors[name].shape)}, "
                              f"expected {list(shape)}")
-        params[role] = torch.tensor(tensors[name], dtype=DTYPE)
+        params[role] = torch.tensor(tensors[name], dtype=dtype)
     return params
 
 
@@ -64,9 +64,9 @@ def _unpack_attention(params):
     return params
 
 
-def load_parameters(spec, tensors):
+def load_parameters(spec, tensors, dtype=DTYPE):
     """Returns {stack: {"outer": role -> tensor, "layers": [role -> tensor]}, "output": ...}
-    with attention always as separate q/k/v/out roles, in float64."""
+    with attention always as separate q/k/v/out roles, as `dtype` tensors."""
     path = spec.weights_path
     shared = "model.shared.weight" in tensors
     if shared and spec.source_vocab != spec.target_vocab:
@@ -75,11 +75,11 @@ def load_parameters(spec, tensors):
     for stack in STACKS:
         count = spec.encoder_layers if stack == "encoder" else spec.decoder_layers
         params[stack] = {
-            "outer": _fetch(tensors, path, stack_tensors(spec, stack, shared)),
-            "layers": [_unpack_attention(_fetch(tensors, path, layer_tensors(spec, stack, i)))
+            "outer": _fetch(tensors, path, stack_tensors(spec, stack, shared), dtype),
+            "layers": [_unpack_attention(_fetch(tensors, path, layer_tensors(spec, stack, i), dtype))
                        for i in range(count)],
         }
-    params["output"] = _fetch(tensors, path, output_tensors(spec))
+    params["output"] = _fetch(tensors, path, output_tensors(spec), dtype)
     return params
 
 
@@ -116,16 +116,20 @@ class DecoderState:
 
 
 class ReferenceTransformer:
-    def __init__(self, spec, tensors=None):
+    """The model of `spec` with weights `tensors` (name -> array; default: the spec's
+    file), computing in `dtype`: float64 for the oracle; float32 only to see how
+    far an exact float32 implementation strays from it."""
+
+    def __init__(self, spec, tensors=None, dtype=DTYPE):
         self.spec = spec
         if tensors is None:
             tensors, _ = read_safetensors(spec.weights_path)
-        self.params = load_parameters(spec, tensors)
+        self.params = load_parameters(spec, tensors, dtype)
         self.activation = ACTIVATIONS[spec.activation]
         self.head_dim = spec.d_model // spec.heads
         if spec.positions == "sinusoidal":
             table = sinusoid_table(spec.max_positions + spec.position_offset, spec.d_model,
-                                   spec.sinusoid_layout)
+                                   spec.sinusoid_layout).to(dtype)
             self.positions = {stack: table for stack in STACKS}
         else:
             self.positions = {stack: self.params[stack]["outer"]["positions"] for stack in STACKS}

@@ -3,7 +3,7 @@
 
 usage: torch_reference.py SPEC --ids [--beam N] [--min-length N] [--max-length N]
            [--length-penalty A] [--n-best] [--dump-logits F.npy] [--dump-encoder F.npy]
-           [--no-cross-check] [--print-margin] < ids > ids
+           [--no-cross-check] [--print-margin] [--float32] < ids > ids
 
 Reads space-separated source ids per line from stdin and writes the generated
 ids per line (no start token, no EOS), like `txc run SPEC --reference --ids`.
@@ -43,6 +43,9 @@ def parse_args(argv):
     parser.add_argument("--no-cross-check", action="store_true", help="skip the nn.Transformer check")
     parser.add_argument("--print-margin", action="store_true",
                         help="print the smallest decision margin of the search to stderr")
+    parser.add_argument("--float32", action="store_true",
+                        help="compute in float32 instead of float64 (no cross-check), to see "
+                             "how far a float32 implementation strays from the oracle")
     return parser.parse_args(argv)
 
 
@@ -141,7 +144,7 @@ def main(argv=None):
     try:
         spec = load_spec(args.spec)
         tensors, _ = read_safetensors(spec.weights_path)
-        model = ReferenceTransformer(spec, tensors)
+        model = ReferenceTransformer(spec, tensors, torch.float32 if args.float32 else torch.float64)
     except (OSError, ValueError) as err:
         print(f"torch_reference: {err}", file=sys.stderr)
         return 2
@@ -162,7 +165,7 @@ def main(argv=None):
     if args.print_margin:
         margin = min((r.margin for r in results if r), default=float("inf"))
         print(f"margin {margin:.6g}", file=sys.stderr)
-    if not args.no_cross_check:
+    if not (args.no_cross_check or args.float32):
         try:
             cross_check(model, tensors, lines, [h[0] for h in hypotheses])
         except AssertionError as err:

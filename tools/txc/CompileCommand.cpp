@@ -3,6 +3,7 @@
 #include "tools/txc/Commands.h"
 #include "tools/txc/LoadedModel.h"
 
+#include "codegen/LibraryBuilder.h"
 #include "passes/IrDumpInstrumentation.h"
 #include "passes/Passes.h"
 
@@ -115,7 +116,23 @@ int txc::runCompileCommand(const CompileOptions &options) {
       return reportError(std::move(err));
     return 0;
   }
-  llvm::errs() << "txc: --emit " << options.emit
-               << " is not available in this build; use --emit mlir\n";
-  return 1;
+  if (options.output.empty())
+    return reportError(llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "--emit %s needs an output directory (-o OUT/)",
+        options.emit.c_str()));
+  codegen::LibraryOptions library;
+  library.outputDir = options.output;
+  library.target = options.target;
+  library.kernelsOnly = options.emit == "kernels";
+  library.sourceSpm = model->spec.sourceSpm;
+  library.targetSpm = model->spec.targetSpm;
+  library.vocabJson = model->spec.vocabJson;
+  library.runtime = {TXC_RUNTIME_ARCHIVE, TXC_TRANSLATE_ARCHIVE,
+                     TXC_TRANSLATE_MAIN_ARCHIVE, TXC_C_API_HEADER,
+                     TXC_SENTENCEPIECE_LIBRARY};
+  if (llvm::Error err =
+          codegen::buildLibrary(*model->module, *model->weights, library))
+    return reportError(std::move(err));
+  return 0;
 }

@@ -87,9 +87,10 @@ protected:
 };
 
 AttentionParams attention(int headDim, bool padding, bool causal,
-                          bool decode, int keyBlock = 0) {
+                          bool decode, int keyBlock = 0, int queryTile = 0) {
   AttentionParams params;
   params.keyBlock = keyBlock;
+  params.queryTile = queryTile;
   params.headDim = headDim;
   params.scale = float(1.0 / std::sqrt(double(headDim)));
   params.paddingMask = padding;
@@ -118,8 +119,9 @@ TEST_F(AttentionKernel, CausalSelfAttention) {
 }
 
 TEST_F(AttentionKernel, PaddedCausalAttentionWithAnOddHeadDim) {
-  // Blocks of 8 keys: the running maximum moves between many blocks.
-  expectAllMatch(attention(20, true, true, false, 8),
+  // Blocks of 8 keys: the running maximum moves between many blocks; tiles
+  // of 6 queries: neither whole vectors nor whole unrolled groups.
+  expectAllMatch(attention(20, true, true, false, 8, 6),
                  {{2, 3, 21, 21, {21, 9}, 0}, {3, 1, 4, 37, {37, 0, 30}, 33}});
 }
 
