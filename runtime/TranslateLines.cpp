@@ -74,7 +74,7 @@ int translateLines(Translator &translator, const Tokenizer *tokenizer,
     outputs.emplace_back();
     ParsedIdLine parsed = sourceOf(line, textTokenizer, model);
     if (!parsed.ok()) {
-      err << "line " << number << ": " << parsed.error << "\n";
+      err << "translate: <stdin>:" << number << ": " << parsed.error << "\n";
       anyBad = true;
       continue;
     }

@@ -23,7 +23,7 @@ def _variant(architecture=None, tokens=None, names="hf", dtype="F32", seed=0, eo
 
 VARIANTS = {
     # The paper's model: post-norm, ReLU, interleaved sinusoids, one shared table.
-    "post_relu": _variant(seed=100),
+    "post_relu": _variant(seed=101),
     # Marian-like: swish, sinusoids in halves, output bias, decoding starts from pad;
     # the pad id (5) also occurs inside sources, which must not mask them.
     "marian": _variant({"activation": "swish", "sinusoid_layout": "halves", "output_bias": True},
@@ -44,7 +44,7 @@ VARIANTS = {
     "post_norms_untied": _variant({"d_model": 48, "heads": 6, "ffn_dim": 96, "encoder_layers": 3,
                                    "decoder_layers": 1, "sinusoid_layout": "halves",
                                    "final_norm": True, "embedding_norm": True, "tie_output": False},
-                                  seed=100),
+                                  seed=101),
     # nn.Transformer names, post-norm (nn.Transformer's default) with its final norms.
     "torch_post_relu": _variant({"final_norm": True}, names="torch", seed=100),
     # nn.Transformer names, norm_first, GELU, learned positions at offset 2,
@@ -60,9 +60,9 @@ VARIANTS = {
                              "scale_embedding": False, "source_vocab": 80, "target_vocab": 56},
                             {"pad": 1, "unk": 0, "decoder_start": 3, "eos": 2}, names="torch", seed=100),
     # Half-precision weight file (Marian-like architecture).
-    "f16_weights": _variant({"activation": "swish", "sinusoid_layout": "halves"}, dtype="F16", seed=102),
+    "f16_weights": _variant({"activation": "swish", "sinusoid_layout": "halves"}, dtype="F16", seed=101),
     # bfloat16 weight file, post-norm with a final norm, learned positions at offset 0.
-    "bf16_weights": _variant({"final_norm": True, "positions": "learned"}, dtype="BF16", seed=103),
+    "bf16_weights": _variant({"final_norm": True, "positions": "learned"}, dtype="BF16", seed=102),
 }
 
 

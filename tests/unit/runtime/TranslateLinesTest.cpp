@@ -103,9 +103,9 @@ TEST(TranslateLines, BadLinesGetAMessageAndAnEmptyLine) {
   EXPECT_EQ(lines[4], f.expected({7, 1}, 4));
   std::vector<std::string> errors = linesOf(r.err);
   ASSERT_EQ(errors.size(), 3u) << r.err;
-  EXPECT_EQ(errors[0], "line 2: column 1: 'foo' is not a token id");
-  EXPECT_EQ(errors[1].rfind("line 3: column 3: token id 13 is outside", 0), 0u);
-  EXPECT_EQ(errors[2].rfind("line 4: more than 12 ids", 0), 0u) << errors[2];
+  EXPECT_EQ(errors[0], "translate: <stdin>:2: column 1: 'foo' is not a token id");
+  EXPECT_EQ(errors[1].rfind("translate: <stdin>:3: column 3: token id 13 is outside", 0), 0u);
+  EXPECT_EQ(errors[2].rfind("translate: <stdin>:4: more than 12 ids", 0), 0u) << errors[2];
 }
 
 TEST(TranslateLines, UsageErrors) {
@@ -195,7 +195,7 @@ TEST(TranslateLines, TextMode) {
   ASSERT_EQ(lines.size(), 4u) << r.out;
   EXPECT_EQ(lines[1], "");
   EXPECT_EQ(lines[2], "");
-  EXPECT_EQ(r.err, "line 2: invalid UTF-8\n");
+  EXPECT_EQ(r.err, "translate: <stdin>:2: invalid UTF-8\n");
   // The ids path agrees with the text path.
   WeightTable weights = f.model.weights();
   std::unique_ptr<Translator> t;

@@ -51,7 +51,7 @@ TEST(TranslateProgram, FindsTheModelBesideItself) {
   EXPECT_EQ(readFile(dir + "/output.txt"), beside);
 
   EXPECT_EQ(runShell(dir, program + " --ids", "3 4 5 1\nx\n"), 1);
-  EXPECT_EQ(readFile(dir + "/errors.txt"), "line 2: column 1: 'x' is not a token id\n");
+  EXPECT_EQ(readFile(dir + "/errors.txt"), "translate: <stdin>:2: column 1: 'x' is not a token id\n");
   EXPECT_EQ(std::count(beside.begin(), beside.end(), '\n'), 3);
 }
 
