@@ -27,7 +27,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
 from txc_spec import STACKS, layer_tensors, load_spec, output_tensors, stack_tensors  # noqa: E402
 
-STORAGE_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+STORAGE_DTYPES = {"F32": (torch.float32, 4), "F16": (torch.float16, 2), "BF16": (torch.bfloat16, 2)}
 ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu, "swish": F.silu,
                "gelu_tanh": lambda x: F.gelu(x, approximate="tanh")}
 
@@ -48,13 +48,13 @@ class WeightFile:
     def read_into(self, name, out, first_row=0):
         """Fills `out` (contiguous float32) with rows first_row.. of tensor `name`."""
         entry = self.header[name]
-        storage = STORAGE_DTYPES[entry["dtype"]]
-        row_bytes = math.prod(entry["shape"][1:]) * storage.itemsize
+        storage, size = STORAGE_DTYPES[entry["dtype"]]
+        row_bytes = math.prod(entry["shape"][1:]) * size
         self.file.seek(self.data_start + entry["data_offsets"][0] + first_row * row_bytes)
         if storage == torch.float32:
             self.file.readinto(memoryview(out.numpy()).cast("B"))
         else:
-            raw = bytearray(self.file.read(out.numel() * storage.itemsize))
+            raw = bytearray(self.file.read(out.numel() * size))
             out.copy_(torch.frombuffer(raw, dtype=storage).view_as(out))
         return out
 
@@ -64,7 +64,7 @@ class WeightFile:
 
 def _projection(roles, attn, part, d):
     """(weight name, bias name, first row) of projection `part` (q|k|v|out) of `attn`."""
-    if f"{attn}.{part}.weight" in roles or part == "out":
+    if f"{attn}.{part}.weight" in roles:
         return roles[f"{attn}.{part}.weight"][0], roles[f"{attn}.{part}.bias"][0], 0
     return roles[f"{attn}.in.weight"][0], roles[f"{attn}.in.bias"][0], "qkv".index(part) * d
 
@@ -83,11 +83,11 @@ def _load_layer(weights, spec, stack, index):
     roles = layer_tensors(spec, stack, index)
     d = spec.d_model
     layer = {"self_qkv": _stacked_linear(weights, roles, "self_attn", "qkv", d),
-             "self_out": _stacked_linear(weights, roles, "self_attn", ["out"], d)}
+             "self_out": _stacked_linear(weights, roles, "self_attn", ("out",), d)}
     if stack == "decoder":
         layer["cross_q"] = _stacked_linear(weights, roles, "cross_attn", "q", d)
         layer["cross_kv"] = _stacked_linear(weights, roles, "cross_attn", "kv", d)
-        layer["cross_out"] = _stacked_linear(weights, roles, "cross_attn", ["out"], d)
+        layer["cross_out"] = _stacked_linear(weights, roles, "cross_attn", ("out",), d)
     for role in ("fc1", "fc2", "self_norm", "cross_norm", "ffn_norm"):
         if f"{role}.weight" in roles:
             layer[role] = tuple(weights.read(*roles[f"{role}.{part}"]) for part in ("weight", "bias"))
@@ -238,15 +238,15 @@ class TorchTranslator:
         state = self.start_decoding(memory, bias, 1, max_length)
         tokens = torch.full((len(lines),), self.spec.decoder_start, dtype=torch.long)
         done = torch.zeros(len(lines), dtype=torch.bool)
-        results = [[] for _ in lines]
+        chosen = []
         for step in range(max_length):
             tokens = self._masked(self.decode_step(state, tokens), step, min_length).argmax(dim=-1)
+            chosen.append(tokens)
             done |= tokens == self.spec.eos
-            for row in (~done).nonzero()[:, 0].tolist():
-                results[row].append(int(tokens[row]))
             if bool(done.all()):
                 break
-        return results
+        rows = torch.stack(chosen, dim=1).tolist() if chosen else [[] for _ in lines]
+        return [row[:row.index(self.spec.eos)] if self.spec.eos in row else row for row in rows]
 
     @torch.inference_mode()
     def beam_search(self, lines, beam, min_length, max_length, length_penalty):
@@ -268,8 +268,9 @@ class TorchTranslator:
             # Each hypothesis has one EOS candidate, so 2N candidates hold N non-EOS ones.
             top_scores, top_index = candidates.topk(2 * beam, dim=-1)
             is_eos = top_index % vocab == eos
+            searching = [len(f) < beam for f in finished]
             for line, rank in (is_eos[:, :beam]).nonzero().tolist():
-                if len(finished[line]) < beam:
+                if searching[line]:
                     row = int(top_index[line, rank]) // vocab
                     finished[line].append((float(top_scores[line, rank]) / (step + 1) ** length_penalty,
                                            history[line, row].tolist()))
@@ -299,7 +300,7 @@ class TorchTranslator:
 def mapped_libraries(word):
     """Paths of the shared objects this process has mapped whose name contains `word`."""
     with open("/proc/self/maps") as maps:
-        paths = {line.split()[-1] for line in maps if line.rstrip().endswith(".so") or ".so." in line}
+        paths = {line.split()[-1] for line in maps if "/" in line}
     return sorted(p for p in paths if word in os.path.basename(p))
 
 
@@ -311,7 +312,8 @@ def main(argv=None):
     parser.add_argument("--max-length", type=int, default=None, help="default: max_positions")
     parser.add_argument("--length-penalty", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--runs", type=int, default=1, help="timed translations (one more warms up)")
+    parser.add_argument("--runs", type=int, default=1, help="timed translations")
+    parser.add_argument("--warmup", type=int, default=0, help="untimed translations first")
     parser.add_argument("--report", metavar="F.json")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -325,11 +327,11 @@ def main(argv=None):
         print("torch_translator: empty input lines are not supported", file=sys.stderr)
         return 2
     seconds = []
-    for run in range(args.runs + (1 if args.runs > 1 else 0)):
+    for _ in range(args.warmup + args.runs):
         started = time.perf_counter()
         results = translator.translate(lines, args.beam, args.min_length, max_length, args.length_penalty)
         seconds.append(time.perf_counter() - started)
-    timed = seconds[1:] if args.runs > 1 else seconds
+    timed = seconds[args.warmup:]
     for tokens in results:
         print(" ".join(map(str, tokens)))
     if args.report:

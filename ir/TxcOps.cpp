@@ -298,5 +298,128 @@ static LogicalResult verify(KvCacheAppendOp op) {
       o, {cache.getDimSize(0), cache.getDimSize(1), len, cache.getDimSize(3)});
 }
 
+static LogicalResult verify(ConcatWeightsOp op) {
+  if (op.names().empty())
+    return op.emitOpError() << "expects at least one weight name";
+  auto type = op.getType().cast<RankedTensorType>();
+  if (!type.hasStaticShape())
+    return op.emitOpError() << "expects a static shape but got " << type;
+  return success();
+}
+
+static LogicalResult verify(SliceOp op) {
+  auto input = rankedType(op.input());
+  if (input.getRank() < 1)
+    return op.emitOpError() << "expects an input of rank >= 1 but got "
+                            << input;
+  int64_t n = input.getDimSize(input.getRank() - 1);
+  if (op.offset() < 0 || op.size() <= 0 ||
+      (!ShapedType::isDynamic(n) && op.offset() + op.size() > n))
+    return op.emitOpError() << "expects the range [" << op.offset() << ", "
+                            << op.offset() + op.size()
+                            << ") to lie within the last axis (" << dimString(n)
+                            << ")";
+  SmallVector<int64_t> shape(input.getShape().begin(), input.getShape().end());
+  shape.back() = op.size();
+  return expectResultShape(op, shape);
+}
+
+static LogicalResult verify(PackedWeightOp op) {
+  auto type = op.getType().cast<RankedTensorType>();
+  int64_t p = op.panel_width(), rows = op.rows();
+  if (p <= 0 || rows <= 0)
+    return op.emitOpError() << "expects positive rows and panel_width but got "
+                            << rows << " and " << p;
+  if (type.getRank() != 3 || !type.hasStaticShape() ||
+      type.getDimSize(0) != (rows + p - 1) / p || type.getDimSize(2) != p)
+    return op.emitOpError() << "expects type [" << (rows + p - 1) / p
+                            << "xKx" << p << "] for " << rows
+                            << " rows in panels of " << p << " but got "
+                            << type;
+  return success();
+}
+
+static bool isActivationName(StringRef name) {
+  return name == "none" || name == "relu" || name == "gelu" ||
+         name == "gelu_tanh" || name == "swish";
+}
+
+static LogicalResult verify(GemmOp op) {
+  Operation *o = op.getOperation();
+  auto input = rankedType(op.input());
+  if (input.getRank() < 1)
+    return op.emitOpError() << "expects an input of rank >= 1 but got "
+                            << input;
+  if (failed(expectRank(o, op.packed(), "packed weight", 3)))
+    return failure();
+  auto packed = rankedType(op.packed());
+  int64_t n = op.out_features();
+  if (failed(expectDim(o, "packed weight depth", packed.getDimSize(1),
+                       "input feature size",
+                       input.getDimSize(input.getRank() - 1))))
+    return failure();
+  int64_t p = packed.getDimSize(2);
+  if (n <= 0 || (p > 0 && packed.getDimSize(0) != (n + p - 1) / p))
+    return op.emitOpError() << "expects " << packed.getDimSize(0)
+                            << " panels of " << p
+                            << " to cover out_features but got " << n;
+  if (op.bias() && (failed(expectRank(o, op.bias(), "bias", 1)) ||
+                    failed(expectDim(o, "bias size",
+                                     rankedType(op.bias()).getDimSize(0),
+                                     "out_features", n))))
+    return failure();
+  if (!isActivationName(op.activation()))
+    return op.emitOpError() << "expects activation none, relu, gelu, "
+                               "gelu_tanh or swish but got '"
+                            << op.activation() << "'";
+  SmallVector<int64_t> shape(input.getShape().begin(), input.getShape().end());
+  shape.back() = n;
+  return expectResultShape(o, shape);
+}
+
+static LogicalResult verify(AttentionOp op) {
+  Operation *o = op.getOperation();
+  for (auto [value, name] : {std::pair{op.query(), "query"},
+                             std::pair{op.key(), "key"},
+                             std::pair{op.value(), "value"}})
+    if (failed(expectRank(o, value, name, 4)))
+      return failure();
+  auto q = rankedType(op.query()), k = rankedType(op.key()),
+       v = rankedType(op.value());
+  if (failed(expectDim(o, "key head size", k.getDimSize(3), "query head size",
+                       q.getDimSize(3))) ||
+      failed(expectDim(o, "key head count", k.getDimSize(1),
+                       "query head count", q.getDimSize(1))) ||
+      failed(expectDim(o, "value length", v.getDimSize(2), "key length",
+                       k.getDimSize(2))))
+    return failure();
+  if (op.lengths() &&
+      (failed(expectRank(o, op.lengths(), "lengths", 1)) ||
+       failed(expectDim(o, "lengths size",
+                        rankedType(op.lengths()).getDimSize(0),
+                        "query batch size", q.getDimSize(0)))))
+    return failure();
+  return expectResultShape(o, {q.getDimSize(0), q.getDimSize(1),
+                               q.getDimSize(2), v.getDimSize(3)});
+}
+
+static LogicalResult verify(AddLayerNormOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectShapesCompatible(o, "residual", op.residual(), "input",
+                                    op.input())))
+    return failure();
+  auto input = rankedType(op.input());
+  int64_t d = input.getDimSize(input.getRank() - 1);
+  if (failed(expectDim(o, "gamma size", rankedType(op.gamma()).getDimSize(0),
+                       "input feature size", d)) ||
+      failed(expectDim(o, "beta size", rankedType(op.beta()).getDimSize(0),
+                       "input feature size", d)))
+    return failure();
+  if (!(op.eps().convertToDouble() > 0))
+    return op.emitOpError() << "expects a positive eps but got "
+                            << op.eps().convertToDouble();
+  return expectSameShapeResult(o, op.input());
+}
+
 #define GET_OP_CLASSES
 #include "ir/TxcOps.cpp.inc"

@@ -203,4 +203,90 @@ def Txc_KvCacheAppendOp : Txc_PureOp<"kv_cache_append"> {
   let results = (outs Txc_F32Tensor:$result);
 }
 
+//===----------------------------------------------------------------------===//
+// Fused and scheduled ops: what the optimizing passes produce
+//===----------------------------------------------------------------------===//
+
+def Txc_ConcatWeightsOp : Txc_PureOp<"concat_weights"> {
+  let summary = "named weights stacked along their first axis";
+  let description = [{
+    `%w = txc.concat_weights ["q.weight", "k.weight", "v.weight"] :
+    tensor<96x32xf32>`: the rows of each named tensor in order, as one
+    tensor. fuse-qkv uses it to give three projections one GEMM.
+  }];
+  let arguments = (ins StrArrayAttr:$names);
+  let results = (outs Txc_F32Tensor:$result);
+  let assemblyFormat = "$names attr-dict `:` type($result)";
+}
+
+def Txc_SliceOp : Txc_PureOp<"slice"> {
+  let summary = "a contiguous range of the last axis";
+  let description = [{
+    `x[..., n]` -> `[..., size]` holding features offset .. offset+size-1.
+  }];
+  let arguments = (ins Txc_F32Tensor:$input, I64Attr:$offset, I64Attr:$size);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_PackedWeightOp : Txc_PureOp<"packed_weight"> {
+  let summary = "a linear weight repacked in GEMM panels at compile time";
+  let description = [{
+    `txc.packed_weight "fc1.weight" {rows = 2048, panel_width = 32} :
+    tensor<64x512x32xf32>`: W[rows, k] as ceil(rows/P) panels of k x P
+    floats, packed[p][c][j] = W[p*P + j][c] (zero past the last row). The
+    named tensor may itself be a concat_weights list joined by '+'.
+  }];
+  let arguments = (ins StrAttr:$name, I64Attr:$rows, I64Attr:$panel_width);
+  let results = (outs Txc_F32Tensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+def Txc_GemmOp : Txc_PureOp<"gemm"> {
+  let summary = "a scheduled linear: x * W^T + b, then an activation";
+  let description = [{
+    `x[..., k]`, `packed[ceil(n/P), k, P]` (txc.packed_weight), optional
+    `bias[n]` -> `[..., n]`. `activation` is "none", "relu", "gelu",
+    "gelu_tanh" or "swish". The schedule attributes (`tile_rows`,
+    `panels_per_task`) are the register and cache tiles tile-ffn chose for
+    the target; codegen reads them.
+  }];
+  let arguments = (ins Txc_F32Tensor:$input, Txc_F32Tensor:$packed,
+                       Optional<Txc_F32Tensor>:$bias,
+                       I64Attr:$out_features, StrAttr:$activation,
+                       I64Attr:$tile_rows, I64Attr:$panels_per_task);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_AttentionOp : Txc_PureOp<"attention", [AttrSizedOperandSegments]> {
+  let summary = "softmax(mask(Q K^T * scale)) V in one kernel";
+  let description = [{
+    `q[b, h, sq, dh]`, `k[b, h, sk, dh]`, `v[b, h, sk, dh]`, optional
+    `lengths[b]` (padding mask: keys k >= lengths[b] excluded), optional
+    `offset` (causal mask: keys k > q + offset excluded) -> `[b, h, sq, dh]`.
+    A query with every key masked gives zeros. `block_keys` is the key block
+    of the online softmax; `decode` marks the one-query schedule of a
+    decoder step over a KV cache.
+  }];
+  let arguments = (ins Txc_F32Tensor:$query, Txc_F32Tensor:$key,
+                       Txc_F32Tensor:$value,
+                       Optional<Txc_I32Tensor>:$lengths,
+                       Optional<Index>:$offset, F64Attr:$scale,
+                       DefaultValuedAttr<I64Attr, "0">:$block_keys,
+                       DefaultValuedAttr<BoolAttr, "false">:$decode);
+  let results = (outs Txc_F32Tensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`lengths` `(` $lengths^ `:` type($lengths) `)`)?
+    (`offset` `(` $offset^ `)`)? attr-dict `:` `(` type($query) `,`
+    type($key) `,` type($value) `)` `->` type($result)
+  }];
+}
+
+def Txc_AddLayerNormOp : Txc_PureOp<"add_layer_norm"> {
+  let summary = "LayerNorm(x + residual) in one pass over each row";
+  let arguments = (ins Txc_F32Tensor:$input, Txc_F32Tensor:$residual,
+                       Txc_F32Tensor:$gamma, Txc_F32Tensor:$beta, F64Attr:$eps,
+                       DefaultValuedAttr<I64Attr, "0">:$vector_width);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
 #endif // TXC_OPS_TD

@@ -1,19 +1,49 @@
 #include "passes/Passes.h"
 
+#include "ir/TxcDialect.h"
+
 #include "mlir/Transforms/Passes.h"
 
 using namespace txc;
 
-void txc::registerTxcPasses() { mlir::registerTransformsPasses(); }
+namespace generated {
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+} // namespace generated
+
+void txc::registerTxcPasses() {
+  mlir::registerTransformsPasses();
+  generated::registerTxcPasses();
+}
 
 const std::vector<std::string> &txc::defaultPipelinePassNames() {
-  static const std::vector<std::string> names = {"canonicalize", "cse"};
+  static const std::vector<std::string> names = {
+      "fuse-qkv",    "fuse-attention", "schedule-layernorm",
+      "tile-ffn",    "canonicalize",   "cse"};
   return names;
 }
 
 void txc::buildDefaultPipeline(mlir::PassManager &pm,
-                               const std::set<std::string> &disabled) {
+                               const std::set<std::string> &disabled,
+                               const PipelineTarget &target) {
   auto enabled = [&](const char *name) { return !disabled.count(name); };
+  mlir::OpPassManager &funcs = pm.nest<mlir::FuncOp>();
+  if (enabled("fuse-qkv"))
+    funcs.addPass(createFuseQkvPass());
+  if (enabled("fuse-attention"))
+    funcs.addPass(createFuseAttentionPass());
+  if (enabled("schedule-layernorm")) {
+    auto pass = createScheduleLayerNormPass();
+    (void)pass->initializeOptions("vector-width=" +
+                                  std::to_string(target.vectorWidth));
+    funcs.addPass(std::move(pass));
+  }
+  if (enabled("tile-ffn")) {
+    auto pass = createTileFfnPass();
+    (void)pass->initializeOptions("vector-width=" +
+                                  std::to_string(target.vectorWidth));
+    funcs.addPass(std::move(pass));
+  }
   if (enabled("canonicalize"))
     pm.addPass(mlir::createCanonicalizerPass());
   if (enabled("cse"))

@@ -1,0 +1,69 @@
+//===- Passes.td - txc optimizing passes --------------------*- tablegen -*-===//
+//
+// Each pass does one named transformation a user can see in the IR dumps
+// (`txc compile --dump-ir`), switch off (`--disable-pass NAME`) and run alone
+// (`txc-opt --txc-NAME`).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TXC_PASSES_TD
+#define TXC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FuseQkv : Pass<"txc-fuse-qkv", "mlir::FuncOp"> {
+  let summary = "Projects Q, K and V (or cross-attention K and V) with one GEMM";
+  let description = [{
+    Linears that read the same input with weights `<p>.q_proj`, `<p>.k_proj`
+    and `<p>.v_proj` (or only k/v) become one `txc.linear` over
+    `txc.concat_weights`, followed by a `txc.slice` per projection.
+  }];
+  let constructor = "txc::createFuseQkvPass()";
+}
+
+def FuseAttention : Pass<"txc-fuse-attention", "mlir::FuncOp"> {
+  let summary = "Fuses QK^T, scale, masks, softmax and .V into txc.attention";
+  let description = [{
+    `matmul(q, k^T) -> scale -> [padding_mask] -> [causal_mask] -> softmax ->
+    matmul(., v)` becomes one `txc.attention`, whose kernel never writes the
+    score matrix beyond a tile. In @decode_step it is marked `decode`.
+  }];
+  let constructor = "txc::createFuseAttentionPass()";
+  let options = [
+    Option<"blockKeys", "block-keys", "int64_t", /*default=*/"64",
+           "keys per online-softmax block">
+  ];
+}
+
+def ScheduleLayerNorm : Pass<"txc-schedule-layernorm", "mlir::FuncOp"> {
+  let summary = "Fuses the residual add into its LayerNorm";
+  let description = [{
+    `layer_norm(add(x, r))` becomes `txc.add_layer_norm(x, r)`: one
+    vectorized pass over each row. Adds whose sum is also used elsewhere
+    (pre-norm stacks) are kept.
+  }];
+  let constructor = "txc::createScheduleLayerNormPass()";
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "floats per vector register of the target">
+  ];
+}
+
+def TileFfn : Pass<"txc-tile-ffn", "mlir::FuncOp"> {
+  let summary = "Turns linears into tiled GEMMs over prepacked weights";
+  let description = [{
+    Every `txc.linear` (FFN, projections, the output layer) becomes a
+    `txc.gemm` over a `txc.packed_weight` with the following activation
+    fused into its epilogue, and register/cache tiles chosen for the target
+    recorded as attributes.
+  }];
+  let constructor = "txc::createTileFfnPass()";
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "floats per vector register of the target">,
+    Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"1048576",
+           "L2 cache bytes per core, bounding a task's packed panels">
+  ];
+}
+
+#endif // TXC_PASSES_TD
