@@ -11,7 +11,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def FuseQkv : Pass<"txc-fuse-qkv", "mlir::FuncOp"> {
+def FuseQkv : Pass<"txc-fuse-qkv", "mlir::ModuleOp"> {
   let summary = "Projects Q, K and V (or cross-attention K and V) with one GEMM";
   let description = [{
     Linears that read the same input with weights `<p>.q_proj`, `<p>.k_proj`
@@ -21,7 +21,7 @@ def FuseQkv : Pass<"txc-fuse-qkv", "mlir::FuncOp"> {
   let constructor = "txc::createFuseQkvPass()";
 }
 
-def FuseAttention : Pass<"txc-fuse-attention", "mlir::FuncOp"> {
+def FuseAttention : Pass<"txc-fuse-attention", "mlir::ModuleOp"> {
   let summary = "Fuses QK^T, scale, masks, softmax and .V into txc.attention";
   let description = [{
     `matmul(q, k^T) -> scale -> [padding_mask] -> [causal_mask] -> softmax ->
@@ -35,7 +35,7 @@ def FuseAttention : Pass<"txc-fuse-attention", "mlir::FuncOp"> {
   ];
 }
 
-def ScheduleLayerNorm : Pass<"txc-schedule-layernorm", "mlir::FuncOp"> {
+def ScheduleLayerNorm : Pass<"txc-schedule-layernorm", "mlir::ModuleOp"> {
   let summary = "Fuses the residual add into its LayerNorm";
   let description = [{
     `layer_norm(add(x, r))` becomes `txc.add_layer_norm(x, r)`: one
@@ -49,7 +49,7 @@ def ScheduleLayerNorm : Pass<"txc-schedule-layernorm", "mlir::FuncOp"> {
   ];
 }
 
-def TileFfn : Pass<"txc-tile-ffn", "mlir::FuncOp"> {
+def TileFfn : Pass<"txc-tile-ffn", "mlir::ModuleOp"> {
   let summary = "Turns linears into tiled GEMMs over prepacked weights";
   let description = [{
     Every `txc.linear` (FFN, projections, the output layer) becomes a

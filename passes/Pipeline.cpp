@@ -27,7 +27,9 @@ void txc::buildDefaultPipeline(mlir::PassManager &pm,
                                const std::set<std::string> &disabled,
                                const PipelineTarget &target) {
   auto enabled = [&](const char *name) { return !disabled.count(name); };
-  mlir::OpPassManager &funcs = pm.nest<mlir::FuncOp>();
+  // Module passes, so --dump-ir and --print-ir-after-all see each pass
+  // finish on every function before the next one starts.
+  mlir::OpPassManager &funcs = pm;
   if (enabled("fuse-qkv"))
     funcs.addPass(createFuseQkvPass());
   if (enabled("fuse-attention"))

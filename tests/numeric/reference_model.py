@@ -109,7 +109,9 @@ class DecoderState:
     def select(self, rows):
         """Keeps hypotheses `rows` (with repeats), in that order."""
         index = torch.as_tensor(rows, dtype=torch.long)
-        pick = lambda pair: None if pair is None else (pair[0][index], pair[1][index])  # noqa: E731
+
+        def pick(pair):
+            return None if pair is None else (pair[0][index], pair[1][index])
         self.cross_kv = [pick(kv) for kv in self.cross_kv]
         self.self_kv = [pick(kv) for kv in self.self_kv]
         self.key_mask = None if self.key_mask is None else self.key_mask[index]

@@ -38,10 +38,13 @@ def _pack_layer(prefix, stack, layer):
     return state
 
 
+def as_torch(value):
+    return torch.tensor(value, dtype=DTYPE)
+
+
 def transformer_state_dict(spec, tensors):
     """nn.Transformer state dict from the weight file: as is for torch names, else
     each hf layer repacked (q;k;v into in_proj) — independent of the reference's loader."""
-    as_torch = lambda value: torch.tensor(value, dtype=DTYPE)  # noqa: E731
     if spec.names == "torch":
         unused = () if spec.final_norm else ("encoder.norm.", "decoder.norm.")
         return {name: as_torch(value) for name, value in tensors.items()

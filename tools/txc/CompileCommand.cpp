@@ -3,6 +3,7 @@
 #include "tools/txc/Commands.h"
 #include "tools/txc/LoadedModel.h"
 
+#include "codegen/KernelCompiler.h"
 #include "codegen/LibraryBuilder.h"
 #include "passes/IrDumpInstrumentation.h"
 #include "passes/Passes.h"
@@ -23,7 +24,7 @@ static llvm::Error unknownPassError(const std::string &name) {
   for (const std::string &n : defaultPipelinePassNames())
     known += (known.empty() ? "" : ", ") + n;
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "--disable-pass: unknown pass '%s' (known: %s)",
+                                 "--disable-pass: unknown pass '%s' (known: %s, or all)",
                                  name.c_str(), known.c_str());
 }
 
@@ -31,6 +32,11 @@ static llvm::Error runPipeline(mlir::ModuleOp module,
                                const CompileOptions &options) {
   std::set<std::string> disabled;
   for (const std::string &name : options.disabledPasses) {
+    if (name == "all") {
+      const auto &known = defaultPipelinePassNames();
+      disabled.insert(known.begin(), known.end());
+      continue;
+    }
     std::string bare = llvm::StringRef(name).startswith("txc-")
                            ? name.substr(4)
                            : name;
@@ -59,7 +65,14 @@ static llvm::Error runPipeline(mlir::ModuleOp module,
     dumper->dumpInput(module);
     pm.addInstrumentation(std::move(dumper));
   }
-  buildDefaultPipeline(pm, disabled);
+  codegen::TargetInfo target = codegen::describeTarget(options.target);
+  if (!target.ok)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--target %s: %s", options.target.c_str(),
+                                   target.message.c_str());
+  PipelineTarget pipelineTarget;
+  pipelineTarget.vectorWidth = target.vectorWidth;
+  buildDefaultPipeline(pm, disabled, pipelineTarget);
   if (mlir::failed(pm.run(module)))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the pass pipeline failed on the model");

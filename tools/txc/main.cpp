@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
   compileCmd->add_flag("--print-locations", compile.printLocations,
                        "print each op's location (the model part it implements)");
   compileCmd->add_option("--disable-pass", compile.disabledPasses,
-                         "leave a pass out of the pipeline (repeatable)");
+                         "leave a pass out of the pipeline (repeatable; 'all' runs none)");
 
   txc::RunOptions run;
   CLI::App *runCmd = app.add_subcommand(
