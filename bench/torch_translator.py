@@ -142,10 +142,13 @@ class TorchTranslator:
 
     def _attend(self, q, k, v, bias):
         """q [..,H,Tq,hd], k/v [..,H,Tk,hd], bias broadcast to the scores or None."""
-        scores = torch.matmul(q, k.transpose(-1, -2)).mul_(self.scale)
+        single = q.shape[-2] == 1  # then a product and a sum beat one BLAS call per (row, head)
+        scores = (q * k).sum(dim=-1)[..., None, :] if single else torch.matmul(q, k.transpose(-1, -2))
+        scores.mul_(self.scale)
         if bias is not None:
             scores += bias
-        return torch.matmul(scores.softmax(dim=-1), v)
+        probs = scores.softmax(dim=-1)
+        return (probs.transpose(-1, -2) * v).sum(dim=-2, keepdim=True) if single else torch.matmul(probs, v)
 
     def _embed(self, stack, ids, first_position):
         outer = self.outer[stack]

@@ -1,5 +1,7 @@
 #include "codegen/KernelSelection.h"
 
+#include "codegen/WeightNames.h"
+
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -68,9 +70,13 @@ private:
   }
 
   std::optional<Choice> choose(PlanFunction &fn, PlanStep &step);
-  Choice chooseLinear(PlanFunction &fn, PlanStep &step);
+  std::optional<Choice> chooseLinear(PlanFunction &fn, PlanStep &step);
+  std::optional<Choice> chooseAttention(PlanFunction &fn, PlanStep &step);
+  Choice chooseLayerNorm(PlanFunction &fn, PlanStep &step);
+  const PlanStep *weightProducer(const PlanFunction &fn, int value);
   int packedWeight(PlanFunction &fn, const PlanStep &weightStep, int64_t n,
                    int64_t k);
+  void recordPackedWeight(const PackedWeight &packed);
   void selectIn(PlanFunction &fn);
   void pruneUnusedWeights(PlanFunction &fn);
 
@@ -83,12 +89,28 @@ private:
 
 } // namespace
 
+// The weight step defining `value`, or null when another step computes it.
+const PlanStep *Selector::weightProducer(const PlanFunction &fn,
+                                         int value) {
+  for (const PlanStep &producer : fn.steps)
+    if (producer.result == value)
+      return producer.kind == OpKind::Weight ? &producer : nullptr;
+  return nullptr;
+}
+
+void Selector::recordPackedWeight(const PackedWeight &packed) {
+  for (const PackedWeight &p : selection.packedWeights)
+    if (p.name == packed.name)
+      return;
+  selection.packedWeights.push_back(packed);
+}
+
 // Adds (once per function) a weight step reading the packed copy of
 // `weightStep`'s tensor; returns its value id.
 int Selector::packedWeight(PlanFunction &fn, const PlanStep &weightStep,
                            int64_t n, int64_t k) {
   std::string source = weightStep.attrString("name");
-  std::string name = source + "@panels" + std::to_string(panelWidth);
+  std::string name = packedWeightName(source, panelWidth);
   if (auto it = packedValueByName.find(name); it != packedValueByName.end())
     return it->second;
   int64_t panels = (n + panelWidth - 1) / panelWidth;
@@ -103,21 +125,39 @@ int Selector::packedWeight(PlanFunction &fn, const PlanStep &weightStep,
   step.location = weightStep.location;
   newWeightSteps.push_back(step);
   packedValueByName[name] = id;
-  bool known = false;
-  for (const PackedWeight &p : selection.packedWeights)
-    known |= p.name == name;
-  if (!known)
-    selection.packedWeights.push_back({name, source, n, k, panelWidth});
+  recordPackedWeight({name, source, n, k, panelWidth});
   return id;
 }
 
-Choice Selector::chooseLinear(PlanFunction &fn, PlanStep &step) {
+// A linear's weight is either [n, k], which gets a packed copy here, or
+// already packed [panels, k, P] by tile-ffn, whose panels and schedule the
+// GEMM keeps. Either way it must be a weight the compiler writes.
+std::optional<Choice> Selector::chooseLinear(PlanFunction &fn,
+                                             PlanStep &step) {
+  const PlanStep *weight = weightProducer(fn, step.operands[1]);
+  if (!weight)
+    return std::nullopt;
+  // A copy: packing adds values to `fn`.
+  const runtime::Dims w = shapeOf(fn, step.operands[1]);
   GemmParams gemm;
-  gemm.n = shapeOf(fn, step.operands[1])[0];
-  gemm.k = shapeOf(fn, step.operands[1])[1];
-  gemm.panelWidth = panelWidth;
+  gemm.k = w[1];
   gemm.bias = step.operands[2] >= 0;
-  step.attrs["out_features"] = gemm.n;
+  if (w.size() == 3) {
+    std::string name = weight->attrString("name");
+    auto source = packedWeightSource(name, w[2]);
+    if (!source)
+      return std::nullopt;
+    gemm.n = step.attrInt("out_features");
+    gemm.panelWidth = int(w[2]);
+    gemm.rowsPerTile = int(step.attrInt("tile_rows"));
+    gemm.panelsPerTask = int(step.attrInt("panels_per_task"));
+    recordPackedWeight({name, *source, gemm.n, gemm.k, gemm.panelWidth});
+  } else {
+    gemm.n = w[0];
+    gemm.panelWidth = panelWidth;
+    step.attrs["out_features"] = gemm.n;
+    step.operands[1] = packedWeight(fn, *weight, gemm.n, gemm.k);
+  }
   if (step.kind == OpKind::LinearActivation) {
     static const std::map<std::string, Activation> byName = {
         {"relu", Activation::Relu}, {"gelu", Activation::Gelu},
@@ -125,18 +165,68 @@ Choice Selector::chooseLinear(PlanFunction &fn, PlanStep &step) {
     auto it = byName.find(step.attrString("activation"));
     gemm.activation = it == byName.end() ? Activation::None : it->second;
   }
-  // The producer of the weight operand is a Weight step; read its name.
-  for (const PlanStep &producer : fn.steps)
-    if (producer.result == step.operands[1])
-      step.operands[1] = packedWeight(fn, producer, gemm.n, gemm.k);
   std::string symbol = "txc_gemm_n" + std::to_string(gemm.n) + "_k" +
-                       std::to_string(gemm.k) + (gemm.bias ? "_bias" : "") +
+                       std::to_string(gemm.k) + "_p" +
+                       std::to_string(gemm.panelWidth) +
+                       (gemm.bias ? "_bias" : "") +
                        activationSuffix(gemm.activation);
+  if (gemm.rowsPerTile)
+    symbol += "_r" + std::to_string(gemm.rowsPerTile);
+  if (gemm.panelsPerTask)
+    symbol += "_t" + std::to_string(gemm.panelsPerTask);
   std::vector<int> ranks{2, 3};
   if (gemm.bias)
     ranks.push_back(1);
   ranks.push_back(2);
-  return {gemm, symbol, ranks};
+  return Choice{gemm, symbol, ranks};
+}
+
+// The masks follow the operands present; the causal offset, an index
+// operand, becomes the kernel's int32 scalar.
+std::optional<Choice> Selector::chooseAttention(PlanFunction &fn,
+                                                PlanStep &step) {
+  const runtime::Dims &q = shapeOf(fn, step.operands[0]);
+  const runtime::Dims &v = shapeOf(fn, step.operands[2]);
+  if (q.back() <= 0 || v.back() != q.back())
+    return std::nullopt;
+  AttentionParams attention;
+  attention.headDim = q.back();
+  attention.scale = float(step.attrFloat("scale"));
+  attention.paddingMask = step.operands[3] >= 0;
+  attention.causalMask = step.operands[4] >= 0;
+  attention.decodeStep = step.attrBool("decode");
+  attention.keyBlock = int(step.attrInt("block_keys"));
+  step.params.clear();
+  if (attention.causalMask)
+    step.params.push_back({"offset", runtime::ScalarType::I32, 4});
+  std::string symbol = "txc_attention_dh" + std::to_string(attention.headDim) +
+                       "_s" + floatTag(attention.scale) +
+                       (attention.paddingMask ? "_padding" : "") +
+                       (attention.causalMask ? "_causal" : "") +
+                       (attention.decodeStep ? "_decode" : "");
+  if (attention.keyBlock)
+    symbol += "_kb" + std::to_string(attention.keyBlock);
+  std::vector<int> ranks{4, 4, 4};
+  if (attention.paddingMask)
+    ranks.push_back(1);
+  ranks.push_back(4);
+  return Choice{attention, symbol, ranks};
+}
+
+// layer_norm, or add_layer_norm: the norm of x + residual.
+Choice Selector::chooseLayerNorm(PlanFunction &fn, PlanStep &step) {
+  LayerNormParams ln;
+  ln.features = lastDim(fn, step.result);
+  ln.eps = step.attrFloat("eps");
+  ln.residual = step.kind == OpKind::AddLayerNorm;
+  std::string symbol = std::string(ln.residual ? "txc_add_layer_norm_d"
+                                               : "txc_layer_norm_d") +
+                       std::to_string(ln.features) + "_eps" + floatTag(ln.eps);
+  std::vector<int> ranks{2};
+  if (ln.residual)
+    ranks.push_back(2);
+  ranks.insert(ranks.end(), {1, 1, 2});
+  return Choice{ln, symbol, ranks};
 }
 
 std::optional<Choice> Selector::choose(PlanFunction &fn, PlanStep &step) {
@@ -163,14 +253,11 @@ std::optional<Choice> Selector::choose(PlanFunction &fn, PlanStep &step) {
     if (shapeOf(fn, step.result).size() != 4)
       return std::nullopt;
     return Choice{SoftmaxParams{}, "txc_softmax", {4, 4}};
-  case OpKind::LayerNorm: {
-    LayerNormParams ln;
-    ln.features = lastDim(fn, step.result);
-    ln.eps = step.attrFloat("eps");
-    std::string symbol = "txc_layer_norm_d" + std::to_string(ln.features) +
-                         "_eps" + floatTag(ln.eps);
-    return Choice{ln, symbol, {2, 1, 1, 2}};
-  }
+  case OpKind::LayerNorm:
+  case OpKind::AddLayerNorm:
+    return chooseLayerNorm(fn, step);
+  case OpKind::Attention:
+    return chooseAttention(fn, step);
   case OpKind::Add: {
     ElementwiseParams add;
     add.add = true;

@@ -13,7 +13,8 @@
 namespace txc::codegen {
 
 // A weight the compiler writes repacked: `name` in the weight file holds
-// `source` [n, k] packed in panels of `panelWidth` rows (WeightPacking.h).
+// `source` [n, k] packed in panels of `panelWidth` rows (WeightPacking.h);
+// `name` is packedWeightName(source, panelWidth) (WeightNames.h).
 struct PackedWeight {
   std::string name;
   std::string source;
@@ -29,7 +30,9 @@ struct KernelSelection {
 
 // Sets `kernel`, `params` and `kernelRanks` of every step of `plan` that a
 // Halide kernel can run, and rewires linear weights to packed copies.
-// `panelWidth` is the target's GEMM panel width.
+// `panelWidth` is the target's GEMM panel width, for weights the passes did
+// not pack already (those keep their panels, and their linear step's
+// schedule attributes tile_rows and panels_per_task become the GEMM's).
 KernelSelection selectKernels(runtime::Plan &plan, int panelWidth);
 
 } // namespace txc::codegen

@@ -1,6 +1,8 @@
 #include "codegen/PlanLowering.h"
 
+#include "codegen/WeightNames.h"
 #include "ir/ModuleConventions.h"
+#include "ir/TxcDialect.h"
 
 #include "mlir/Dialect/Arithmetic/IR/Arithmetic.h"
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
@@ -70,6 +72,50 @@ lowerAttributes(Operation *op) {
   return attrs;
 }
 
+// The step's kind and attributes. The ops the passes produce map onto plan
+// kinds: stacked and packed weights are weight steps naming the tensors
+// WeightEmission writes (WeightNames.h), a gemm is a linear over a packed
+// weight, with its activation when it has one.
+static llvm::Error lowerKindAndAttributes(Operation *op,
+                                          runtime::PlanStep &step) {
+  if (auto constant = dyn_cast<arith::ConstantIndexOp>(op)) {
+    step.kind = runtime::OpKind::Constant;
+    step.attrs["value"] = int64_t(constant.value());
+    return llvm::Error::success();
+  }
+  if (auto concat = dyn_cast<ConcatWeightsOp>(op)) {
+    std::vector<std::string> names;
+    for (Attribute name : concat.names())
+      names.push_back(name.cast<StringAttr>().str());
+    step.kind = runtime::OpKind::Weight;
+    step.attrs["name"] = stackedWeightName(names);
+    return llvm::Error::success();
+  }
+  if (auto packed = dyn_cast<PackedWeightOp>(op)) {
+    step.kind = runtime::OpKind::Weight;
+    step.attrs["name"] =
+        packedWeightName(packed.name().str(), packed.panel_width());
+    return llvm::Error::success();
+  }
+  step.attrs = lowerAttributes(op);
+  if (auto gemm = dyn_cast<GemmOp>(op)) {
+    bool plain = gemm.activation() == "none";
+    step.kind = plain ? runtime::OpKind::Linear
+                      : runtime::OpKind::LinearActivation;
+    if (plain)
+      step.attrs.erase("activation");
+    return llvm::Error::success();
+  }
+  StringRef name = op->getName().getStringRef();
+  std::optional<runtime::OpKind> kind;
+  if (name.consume_front("txc."))
+    kind = runtime::parseOpKind(name.str());
+  if (!kind)
+    return loweringError(op, "no plan step for op");
+  step.kind = *kind;
+  return llvm::Error::success();
+}
+
 namespace {
 
 class FunctionLowering {
@@ -89,12 +135,36 @@ private:
     return id;
   }
   llvm::Error lowerOp(Operation *op);
+  void lowerOperands(Operation *op, runtime::PlanStep &step);
 
   runtime::PlanFunction &out;
   llvm::DenseMap<Value, int> ids;
 };
 
 } // namespace
+
+// Optional operands the op leaves out are -1 in the step. Trailing ones
+// are simply missing; an op with optional operands before others (txc.attention)
+// records each operand group's size, an empty group being an absent operand.
+void FunctionLowering::lowerOperands(Operation *op, runtime::PlanStep &step) {
+  auto segments = op->getAttrOfType<DenseIntElementsAttr>(
+      OpTrait::AttrSizedOperandSegments<void>::getOperandSegmentSizeAttr());
+  if (segments) {
+    unsigned next = 0;
+    for (const APInt &size : segments.getValues<APInt>()) {
+      if (size.isZero())
+        step.operands.push_back(-1);
+      for (int64_t i = 0; i < size.getSExtValue(); ++i)
+        step.operands.push_back(ids.lookup(op->getOperand(next++)));
+    }
+  } else {
+    for (Value operand : op->getOperands())
+      step.operands.push_back(ids.lookup(operand));
+  }
+  size_t arity = std::strlen(runtime::operandSignature(step.kind));
+  while (step.operands.size() < arity)
+    step.operands.push_back(-1);
+}
 
 llvm::Error FunctionLowering::lowerOp(Operation *op) {
   if (auto ret = dyn_cast<ReturnOp>(op)) {
@@ -103,25 +173,9 @@ llvm::Error FunctionLowering::lowerOp(Operation *op) {
     return llvm::Error::success();
   }
   runtime::PlanStep step;
-  if (auto constant = dyn_cast<arith::ConstantIndexOp>(op)) {
-    step.kind = runtime::OpKind::Constant;
-    step.attrs["value"] = int64_t(constant.value());
-  } else {
-    StringRef name = op->getName().getStringRef();
-    std::optional<runtime::OpKind> kind;
-    if (name.consume_front("txc."))
-      kind = runtime::parseOpKind(name.str());
-    if (!kind)
-      return loweringError(op, "no plan step for op");
-    step.kind = *kind;
-    step.attrs = lowerAttributes(op);
-  }
-  for (Value operand : op->getOperands())
-    step.operands.push_back(ids.lookup(operand));
-  // Optional operands the op leaves out are -1 in the step.
-  size_t arity = std::strlen(runtime::operandSignature(step.kind));
-  while (step.operands.size() < arity)
-    step.operands.push_back(-1);
+  if (llvm::Error err = lowerKindAndAttributes(op, step))
+    return err;
+  lowerOperands(op, step);
   auto result = addValue(op->getResult(0));
   if (!result)
     return result.takeError();

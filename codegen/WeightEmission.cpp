@@ -1,5 +1,6 @@
 #include "codegen/WeightEmission.h"
 
+#include "codegen/WeightNames.h"
 #include "codegen/WeightPacking.h"
 #include "runtime/WeightFile.h"
 #include "runtime/WeightFileWriter.h"
@@ -10,12 +11,56 @@
 using namespace txc;
 using namespace txc::codegen;
 
+static llvm::Error failure(const std::string &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s",
+                                 message.c_str());
+}
+
+static std::string dimsText(llvm::ArrayRef<int64_t> dims) {
+  return runtime::formatDims(runtime::Dims(dims.begin(), dims.end()));
+}
+
+// The floats of `name`, a model weight or a stacked list of them
+// (WeightNames.h), which must hold `expected` [rows, inner...] rows in
+// order. A stacked list is copied into `storage`.
+static llvm::Expected<llvm::ArrayRef<float>>
+stackedValues(const WeightSource &weights, const std::string &name,
+              llvm::ArrayRef<int64_t> expected,
+              std::deque<std::vector<float>> &storage) {
+  std::vector<std::string> parts = stackedWeightParts(name);
+  std::vector<float> *stacked =
+      parts.size() > 1 ? &storage.emplace_back() : nullptr;
+  llvm::ArrayRef<float> values;
+  int64_t rows = 0;
+  for (const std::string &part : parts) {
+    auto view = weights.lookup(part);
+    if (!view)
+      return view.takeError();
+    if (view->shape.empty() ||
+        view->shape.drop_front() != expected.drop_front())
+      return failure("weight '" + part + "' is " + dimsText(view->shape) +
+                     ", the compiled model reads rows of " +
+                     dimsText(expected.drop_front()));
+    rows += view->shape.front();
+    if (stacked)
+      stacked->insert(stacked->end(), view->values.begin(),
+                      view->values.end());
+    else
+      values = view->values;
+  }
+  if (rows != expected.front())
+    return failure("weight '" + name + "' has " + std::to_string(rows) +
+                   " rows, the compiled model reads " +
+                   std::to_string(expected.front()));
+  return stacked ? llvm::ArrayRef<float>(*stacked) : values;
+}
+
 llvm::Error txc::codegen::writePlanWeights(const runtime::Plan &plan,
                                            const KernelSelection &selection,
                                            const WeightSource &weights,
                                            const std::string &path) {
   std::vector<runtime::NamedTensor> tensors;
-  std::deque<std::vector<float>> packedStorage; // stable addresses
+  std::deque<std::vector<float>> storage; // stable addresses
   std::set<std::string> written;
   for (const runtime::PlanFunction *fn : {&plan.encode, &plan.decodeStep}) {
     for (const runtime::PlanStep &step : fn->steps) {
@@ -28,20 +73,31 @@ llvm::Error txc::codegen::writePlanWeights(const runtime::Plan &plan,
       for (const PackedWeight &p : selection.packedWeights)
         if (p.name == name)
           packed = &p;
-      auto view = weights.lookup(packed ? packed->source : name);
-      if (!view)
-        return view.takeError();
       runtime::NamedTensor tensor;
       tensor.name = name;
       tensor.shape = fn->values[step.result].shape;
+      if (tensor.shape.empty())
+        return failure("weight '" + name + "' has no shape in the plan");
+      auto values =
+          packed ? stackedValues(weights, packed->source,
+                                 {packed->n, packed->k}, storage)
+                 : stackedValues(weights, name, tensor.shape, storage);
+      if (!values)
+        return values.takeError();
       if (packed) {
-        packedStorage.emplace_back(
-            packedGemmWeightSize(packed->n, packed->k, packed->panelWidth));
-        packGemmWeight(view->values.data(), packed->n, packed->k,
-                       packed->panelWidth, packedStorage.back().data());
-        tensor.data = packedStorage.back().data();
+        size_t size = packedGemmWeightSize(packed->n, packed->k,
+                                           packed->panelWidth);
+        if (size != size_t(runtime::numElements(tensor.shape)))
+          return failure("weight '" + name + "' packs to " +
+                         std::to_string(size) + " floats, the plan's " +
+                         runtime::formatDims(tensor.shape) + " holds " +
+                         std::to_string(runtime::numElements(tensor.shape)));
+        std::vector<float> &panels = storage.emplace_back(size);
+        packGemmWeight(values->data(), packed->n, packed->k,
+                       packed->panelWidth, panels.data());
+        tensor.data = panels.data();
       } else {
-        tensor.data = view->values.data();
+        tensor.data = values->data();
       }
       tensors.push_back(std::move(tensor));
     }
@@ -49,7 +105,6 @@ llvm::Error txc::codegen::writePlanWeights(const runtime::Plan &plan,
   runtime::Status status = runtime::writeWeightFile(
       path, tensors, {{runtime::kModelMetadataKey, plan.model.name}});
   if (!status.ok())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s",
-                                   status.message().c_str());
+    return failure(status.message());
   return llvm::Error::success();
 }

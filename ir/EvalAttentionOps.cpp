@@ -45,53 +45,70 @@ EvalResult txc::evaluate(CausalMaskOp, EvalOperands operands) {
   });
 }
 
+void txc::softmaxRow(const float *in, int64_t n, float *out) {
+  double maxValue = -std::numeric_limits<double>::infinity();
+  for (int64_t i = 0; i < n; ++i)
+    maxValue = std::max(maxValue, static_cast<double>(in[i]));
+  if (maxValue == -std::numeric_limits<double>::infinity()) {
+    std::fill(out, out + n, 0.f); // a fully masked row attends to nothing
+    return;
+  }
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i)
+    sum += std::exp(in[i] - maxValue);
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = static_cast<float>(std::exp(in[i] - maxValue) / sum);
+}
+
 EvalResult txc::evaluate(SoftmaxOp, EvalOperands operands) {
   const EvalValue &x = operands[0];
   int64_t n = x.dim(x.rank() - 1);
   int64_t rows = elementCount(x.shape().drop_back());
   llvm::ArrayRef<float> xv = x.f32();
-  std::vector<float> out(xv.size(), 0.f);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *in = xv.data() + r * n;
-    double maxValue = -std::numeric_limits<double>::infinity();
-    for (int64_t i = 0; i < n; ++i)
-      maxValue = std::max(maxValue, static_cast<double>(in[i]));
-    if (maxValue == -std::numeric_limits<double>::infinity())
-      continue; // a fully masked row attends to nothing
-    double sum = 0;
-    for (int64_t i = 0; i < n; ++i)
-      sum += std::exp(in[i] - maxValue);
-    for (int64_t i = 0; i < n; ++i)
-      out[r * n + i] = static_cast<float>(std::exp(in[i] - maxValue) / sum);
-  }
+  std::vector<float> out(xv.size());
+  for (int64_t r = 0; r < rows; ++r)
+    softmaxRow(xv.data() + r * n, n, out.data() + r * n);
   return EvalValue::f32(x.shape().vec(), std::move(out));
+}
+
+void txc::layerNormRow(const float *in, int64_t d, const float *gamma,
+                       const float *beta, double eps, float *out) {
+  double mean = 0;
+  for (int64_t i = 0; i < d; ++i)
+    mean += in[i];
+  mean /= d;
+  double var = 0;
+  for (int64_t i = 0; i < d; ++i)
+    var += (in[i] - mean) * (in[i] - mean);
+  var /= d;
+  double inv = 1 / std::sqrt(var + eps);
+  for (int64_t i = 0; i < d; ++i)
+    out[i] = static_cast<float>((in[i] - mean) * inv * gamma[i] + beta[i]);
+}
+
+llvm::Error txc::checkNormParameters(mlir::Operation *op, int64_t features,
+                                     const EvalValue &gamma,
+                                     const EvalValue &beta) {
+  if (gamma.dim(0) == features && beta.dim(0) == features)
+    return llvm::Error::success();
+  return opError(op, "gamma/beta sizes " + llvm::Twine(gamma.dim(0)) + "/" +
+                         llvm::Twine(beta.dim(0)) +
+                         " differ from the feature size " +
+                         llvm::Twine(features));
 }
 
 EvalResult txc::evaluate(LayerNormOp op, EvalOperands operands) {
   const EvalValue &x = operands[0], &gamma = operands[1], &beta = operands[2];
   int64_t d = x.dim(x.rank() - 1);
-  if (gamma.dim(0) != d || beta.dim(0) != d)
-    return opError(op, "gamma/beta sizes " + llvm::Twine(gamma.dim(0)) + "/" +
-                           llvm::Twine(beta.dim(0)) +
-                           " differ from the feature size " + llvm::Twine(d));
+  if (llvm::Error e = checkNormParameters(op, d, gamma, beta))
+    return std::move(e);
   double eps = op.eps().convertToDouble();
   int64_t rows = elementCount(x.shape().drop_back());
-  llvm::ArrayRef<float> xv = x.f32(), g = gamma.f32(), bt = beta.f32();
+  llvm::ArrayRef<float> xv = x.f32();
   std::vector<float> out(xv.size());
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *in = xv.data() + r * d;
-    double mean = 0;
-    for (int64_t i = 0; i < d; ++i)
-      mean += in[i];
-    mean /= d;
-    double var = 0;
-    for (int64_t i = 0; i < d; ++i)
-      var += (in[i] - mean) * (in[i] - mean);
-    var /= d;
-    double inv = 1 / std::sqrt(var + eps);
-    for (int64_t i = 0; i < d; ++i)
-      out[r * d + i] = static_cast<float>((in[i] - mean) * inv * g[i] + bt[i]);
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    layerNormRow(xv.data() + r * d, d, gamma.f32().data(), beta.f32().data(),
+                 eps, out.data() + r * d);
   return EvalValue::f32(x.shape().vec(), std::move(out));
 }
 

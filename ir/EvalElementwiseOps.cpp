@@ -34,23 +34,31 @@ EvalResult txc::evaluate(AddOp op, EvalOperands operands) {
   return EvalValue::f32(a.shape().vec(), std::move(out));
 }
 
+double txc::activation::relu(double x) { return x > 0 ? x : 0.0; }
+
+double txc::activation::gelu(double x) {
+  return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+}
+
+double txc::activation::geluTanh(double x) {
+  const double c = std::sqrt(2.0 / M_PI);
+  return 0.5 * x * (1 + std::tanh(c * (x + 0.044715 * x * x * x)));
+}
+
+double txc::activation::swish(double x) { return x / (1 + std::exp(-x)); }
+
 EvalResult txc::evaluate(ReluOp, EvalOperands operands) {
-  return map(operands[0], [](double x) { return x > 0 ? x : 0.0; });
+  return map(operands[0], activation::relu);
 }
 
 EvalResult txc::evaluate(GeluOp, EvalOperands operands) {
-  return map(operands[0], [](double x) {
-    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-  });
+  return map(operands[0], activation::gelu);
 }
 
 EvalResult txc::evaluate(GeluTanhOp, EvalOperands operands) {
-  const double c = std::sqrt(2.0 / M_PI);
-  return map(operands[0], [c](double x) {
-    return 0.5 * x * (1 + std::tanh(c * (x + 0.044715 * x * x * x)));
-  });
+  return map(operands[0], activation::geluTanh);
 }
 
 EvalResult txc::evaluate(SwishOp, EvalOperands operands) {
-  return map(operands[0], [](double x) { return x / (1 + std::exp(-x)); });
+  return map(operands[0], activation::swish);
 }

@@ -8,6 +8,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -98,27 +99,35 @@ llvm::Error txc::checkValueType(const EvalValue &value, Type type,
                " is expected");
 }
 
+llvm::Expected<EvalValue>
+Evaluator::cached(llvm::StringMap<EvalValue> &cache, StringRef key,
+                  llvm::function_ref<llvm::Expected<EvalValue>()> compute) {
+  auto it = cache.find(key);
+  if (it != cache.end())
+    return it->second;
+  llvm::Expected<EvalValue> value = compute();
+  if (!value)
+    return value.takeError();
+  return cache.try_emplace(key, std::move(*value)).first->second;
+}
+
 llvm::Expected<EvalValue> Evaluator::weight(Operation *op, StringRef name,
                                             Type type) {
-  auto it = cachedWeights.find(name);
-  if (it == cachedWeights.end()) {
-    llvm::Expected<WeightView> view = weights.lookup(name);
-    if (!view)
-      return opError(op, "cannot read weight '" + name +
-                             "': " + llvm::toString(view.takeError()));
-    if (static_cast<int64_t>(view->values.size()) != elementCount(view->shape))
-      return opError(op, "weight '" + name + "' holds " +
-                             Twine(view->values.size()) + " values for shape " +
-                             shapeString(view->shape));
-    EvalValue value = EvalValue::f32(view->shape.vec(), view->values.vec());
-    it = cachedWeights.try_emplace(name, std::move(value)).first;
-  }
+  llvm::Expected<EvalValue> value =
+      cached(cachedWeights, name, [&]() -> llvm::Expected<EvalValue> {
+        llvm::Expected<WeightView> view = readWeight(op, name, weights);
+        if (!view)
+          return view.takeError();
+        return EvalValue::f32(view->shape.vec(), view->values.vec());
+      });
+  if (!value)
+    return value.takeError();
   auto expected = type.cast<RankedTensorType>().getShape();
-  if (it->second.shape() != expected)
+  if (value->shape() != expected)
     return opError(op, "weight '" + name + "' is stored with shape " +
-                           shapeString(it->second.shape()) +
+                           shapeString(value->shape()) +
                            " but the op expects " + shapeString(expected));
-  return it->second;
+  return value;
 }
 
 llvm::Expected<std::vector<EvalValue>>
@@ -173,12 +182,27 @@ Evaluator::run(FuncOp fn, llvm::ArrayRef<EvalValue> args) {
         llvm::TypeSwitch<Operation *, EvalResult>(&op)
             .Case<WeightOp>(
                 [&](WeightOp w) { return weight(w, w.name(), w.getType()); })
+            .Case<ConcatWeightsOp>([&](ConcatWeightsOp c) {
+              SmallVector<StringRef> names;
+              for (Attribute name : c.names())
+                names.push_back(name.cast<StringAttr>().getValue());
+              return cached(cachedStacks, llvm::join(names, "+"),
+                            [&] { return evaluate(c, weights); });
+            })
+            .Case<PackedWeightOp>([&](PackedWeightOp p) {
+              std::string key = (p.name() + " " + Twine(p.rows()) + " " +
+                                 Twine(p.panel_width()))
+                                    .str();
+              return cached(cachedPacks, key,
+                            [&] { return evaluate(p, weights); });
+            })
             .Case<arith::ConstantOp>(evaluateConstant)
             .Case<EmbeddingOp, SinusoidPositionsOp, LearnedPositionsOp,
                   LinearOp, MatmulOp, SplitHeadsOp, MergeHeadsOp, ScaleOp,
                   AddOp, ReluOp, GeluOp, GeluTanhOp, SwishOp, PaddingMaskOp,
                   CausalMaskOp, SoftmaxOp, LayerNormOp, KvCacheReadOp,
-                  KvCacheAppendOp>(
+                  KvCacheAppendOp, SliceOp, GemmOp, AttentionOp,
+                  AddLayerNormOp>(
                 [&](auto txcOp) { return evaluate(txcOp, operands); })
             .Default([&](Operation *other) -> EvalResult {
               return opError(other, "is not supported by the evaluator");

@@ -7,6 +7,7 @@
 #include "ir/WeightSource.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
@@ -34,9 +35,17 @@ public:
 private:
   llvm::Expected<EvalValue> weight(mlir::Operation *op, llvm::StringRef name,
                                    mlir::Type type);
+  // cache[key], computed by `compute` on first use; errors are not cached.
+  llvm::Expected<EvalValue>
+  cached(llvm::StringMap<EvalValue> &cache, llvm::StringRef key,
+         llvm::function_ref<llvm::Expected<EvalValue>()> compute);
 
   const WeightSource &weights;
-  llvm::StringMap<EvalValue> cachedWeights;
+  // Weights as stored, by name; stacked weights (txc.concat_weights), by
+  // their names joined with '+'; packed weights (txc.packed_weight), by
+  // name, rows and panel width. Only what ops read is kept, so a model
+  // whose linears all read packed weights holds no unpacked copy of them.
+  llvm::StringMap<EvalValue> cachedWeights, cachedStacks, cachedPacks;
 };
 
 // Evaluates `fn` once with a fresh Evaluator; see Evaluator::run.

@@ -32,6 +32,7 @@ Status matmul(const PlanStep &step, const Operands &ops,
               const TensorView &out);
 Status splitHeads(const Operands &ops, const TensorView &out);
 Status mergeHeads(const Operands &ops, const TensorView &out);
+Status slice(const PlanStep &step, const Operands &ops, const TensorView &out);
 
 // BuiltinsAttention.cpp
 Status attention(const PlanStep &step, const Operands &ops,
@@ -43,6 +44,16 @@ Status kvCacheAppend(const Operands &ops, const TensorView &out);
 // `count` values in place.
 void applyActivation(const std::string &activation, float *values,
                      int64_t count);
+
+// The dot product of `n` floats. matmul and attention share it, so fused
+// and unfused attention sum their scores in the same order.
+inline float dot(const float *a, const float *b, int64_t n) {
+  float s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < n; ++i)
+    s += a[i] * b[i];
+  return s;
+}
 
 // Softmax of one row in place; a row of only -inf becomes zeros.
 void softmaxRow(float *row, int64_t count);

@@ -6,6 +6,7 @@ namespace txc::runtime {
 
 bool builtinReadsStrided(OpKind kind) {
   return kind == OpKind::Matmul || kind == OpKind::Attention ||
+         kind == OpKind::SplitHeads || kind == OpKind::Slice ||
          kind == OpKind::KvCacheRead || kind == OpKind::KvCacheAppend;
 }
 
@@ -53,6 +54,8 @@ Status runBuiltin(const PlanStep &step, const std::vector<Operand> &ops,
     return kvCacheAppend(ops, out);
   case OpKind::Attention:
     return attention(step, ops, out);
+  case OpKind::Slice:
+    return slice(step, ops, out);
   }
   return Status::failure("unknown op kind");
 }

@@ -54,11 +54,7 @@ Status attention(const PlanStep &step, const Operands &ops,
             p[j] = negInf;
             continue;
           }
-          const float *kj = k.row(b, h, j);
-          float s = 0;
-          for (int64_t d = 0; d < dk; ++d)
-            s += qi[d] * kj[d];
-          p[j] = s * scale;
+          p[j] = dot(qi, k.row(b, h, j), dk) * scale;
         }
         softmaxRow(p.data(), keys);
         float *o = out.f32() + ((b * heads + h) * queries + i) * dv;

@@ -8,14 +8,6 @@
 namespace txc::runtime::builtins {
 namespace {
 
-inline float dot(const float *a, const float *b, int64_t n) {
-  float s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int64_t i = 0; i < n; ++i)
-    s += a[i] * b[i];
-  return s;
-}
-
 // Offset of batch item `b` of a tensor whose leading rank-2 dims are the
 // batch dims.
 int64_t batchOffset(const TensorView &t, int64_t b) {
@@ -169,7 +161,7 @@ Status matmul(const PlanStep &step, const Operands &ops,
 }
 
 Status splitHeads(const Operands &ops, const TensorView &out) {
-  // [b, s, h*dh] -> [b, h, s, dh]
+  // [b, s, h*dh] -> [b, h, s, dh]; x may be a slice of a wider tensor.
   const TensorView &x = ops[0].tensor;
   const int64_t batch = out.shape[0], heads = out.shape[1], seq = out.shape[2],
                 dh = out.shape[3];
@@ -178,7 +170,7 @@ Status splitHeads(const Operands &ops, const TensorView &out) {
       int64_t b = bh / heads, h = bh % heads;
       for (int64_t s = 0; s < seq; ++s)
         std::memcpy(out.f32() + (bh * seq + s) * dh,
-                    x.f32() + (b * seq + s) * heads * dh + h * dh,
+                    x.f32() + b * x.strides[0] + s * x.strides[1] + h * dh,
                     dh * sizeof(float));
     }
   });
@@ -198,6 +190,14 @@ Status mergeHeads(const Operands &ops, const TensorView &out) {
                     x.f32() + (bh * seq + s) * dh, dh * sizeof(float));
     }
   });
+  return Status::success();
+}
+
+Status slice(const PlanStep &step, const Operands &ops,
+             const TensorView &out) {
+  copyTensor(sliceLastAxis(ops[0].tensor, step.attrInt("offset"),
+                           step.attrInt("size")),
+             out);
   return Status::success();
 }
 

@@ -64,6 +64,14 @@ Status describe(const TensorView &t, HalideBuffer &out) {
   return Status::success();
 }
 
+// Kinds whose kernels read tensors with any outer strides, as long as the
+// innermost dim is dense (codegen/KernelParams.h); the other kernels read
+// dense tensors only.
+bool kernelReadsStrided(OpKind kind) {
+  return kind == OpKind::Matmul || kind == OpKind::Softmax ||
+         kind == OpKind::Attention;
+}
+
 // Storage for one scalar param, wide enough for any ScalarType.
 union Scalar {
   int32_t i32;
@@ -102,13 +110,15 @@ Status callKernel(KernelFn kernel, const PlanStep &step,
                   const TensorView &result) {
   std::vector<HalideBuffer> buffers;
   buffers.reserve(operands.size() + 1);
-  // Operands the kernel cannot view at its rank are copied dense first.
+  // Operands the kernel cannot view at its rank, or strided ones (a slice)
+  // of a kernel that reads dense tensors, are copied dense first.
   std::vector<std::vector<float>> copies;
+  const bool stridedOk = kernelReadsStrided(step.kind);
   auto present = [&](const TensorView &t, HalideBuffer &buffer) -> Status {
     size_t index = &buffer - buffers.data();
     int rank = index < step.kernelRanks.size() ? step.kernelRanks[index] : 0;
     TensorView view;
-    if (!reshapeForKernel(t, rank, view)) {
+    if ((!stridedOk && !t.isDense()) || !reshapeForKernel(t, rank, view)) {
       copies.emplace_back(size_t(t.numel()));
       copyToDense(t, copies.back().data());
       TensorView dense(t.dtype, t.shape, copies.back().data());

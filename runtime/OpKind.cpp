@@ -31,6 +31,7 @@ constexpr KindInfo kKinds[] = {
     {OpKind::LayerNorm, "layer_norm", "FFF"},
     {OpKind::KvCacheRead, "kv_cache_read", "FI"},
     {OpKind::KvCacheAppend, "kv_cache_append", "FF"},
+    {OpKind::Slice, "slice", "F"},
     {OpKind::LinearActivation, "linear_activation", "FFf"},
     {OpKind::AddLayerNorm, "add_layer_norm", "FFFF"},
     {OpKind::Attention, "attention", "FFFix"},
@@ -60,7 +61,8 @@ DType resultType(OpKind kind) {
 
 bool isRuntimeOnly(OpKind kind) {
   return kind == OpKind::Constant || kind == OpKind::Weight ||
-         kind == OpKind::KvCacheRead || kind == OpKind::KvCacheAppend;
+         kind == OpKind::Slice || kind == OpKind::KvCacheRead ||
+         kind == OpKind::KvCacheAppend;
 }
 
 } // namespace txc::runtime

@@ -32,6 +32,7 @@ enum class OpKind : uint8_t {
   LayerNorm,
   KvCacheRead,
   KvCacheAppend,
+  Slice, // features [offset, offset + size) of the last axis: attrs {offset, size}
   // Fused kinds.
   LinearActivation, // linear, then attrs {activation}
   AddLayerNorm,     // layer_norm(x + residual, gamma, beta)
@@ -52,7 +53,8 @@ const char *operandSignature(OpKind kind);
 DType resultType(OpKind kind);
 
 // Kinds the runtime always executes itself, whatever kernel a step names:
-// they produce no data (Constant, Weight) or update the KV cache in place.
+// they produce no data (Constant, Weight), view their operand's data
+// (Slice) or update the KV cache in place.
 bool isRuntimeOnly(OpKind kind);
 
 } // namespace txc::runtime

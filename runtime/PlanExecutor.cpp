@@ -101,6 +101,7 @@ Status PlanExecutor::bindArguments(const std::vector<Binding> &arguments) {
 Status PlanExecutor::inferShapes() {
   const size_t steps = fn.steps.size();
   inPlace.assign(steps, false);
+  viewSteps.clear();
   requests.clear();
   requestValue.clear();
   std::map<KvCache *, int64_t> plannedLength;
@@ -162,6 +163,21 @@ Status PlanExecutor::inferShapes() {
       return Status::failure(where(i) + ": result " + formatDims(shape) +
                              " does not match the plan's " +
                              formatDims(declared));
+    if (step.kind == OpKind::Slice) {
+      // A view of the operand: its data (placed with the arena) must live
+      // as long as the view is read.
+      const Value &source = values[step.operands[0]];
+      result.view = source.view;
+      result.view.shape = std::move(shape);
+      result.view.data = nullptr;
+      result.requestIndex = source.requestIndex;
+      if (source.requestIndex >= 0) {
+        int &last = requests[source.requestIndex].last;
+        last = std::max(last, lastUse[step.result]);
+      }
+      viewSteps.push_back(i);
+      continue;
+    }
     result.view = TensorView(DType::F32, std::move(shape), nullptr);
     result.requestIndex = static_cast<int>(requests.size());
     requests.push_back({result.view.numel() * 4, static_cast<int>(i),
@@ -180,6 +196,13 @@ Status PlanExecutor::placeInArena() {
   lastArenaBytes = plan.totalBytes;
   for (size_t r = 0; r < requests.size(); ++r)
     values[requestValue[r]].view.data = base + plan.offsets[r];
+  // In step order, so a slice of a slice sees its operand's data.
+  for (size_t i : viewSteps) {
+    const PlanStep &step = fn.steps[i];
+    values[step.result].view =
+        sliceLastAxis(values[step.operands[0]].view, step.attrInt("offset"),
+                      step.attrInt("size"));
+  }
   return Status::success();
 }
 
@@ -217,7 +240,8 @@ Status PlanExecutor::runStep(size_t i, std::vector<Operand> &operands) {
 
 Status PlanExecutor::execute(size_t i) {
   const PlanStep &step = fn.steps[i];
-  if (step.kind == OpKind::Weight || step.kind == OpKind::Constant)
+  if (step.kind == OpKind::Weight || step.kind == OpKind::Constant ||
+      step.kind == OpKind::Slice)
     return Status::success();
   std::vector<Operand> operands(step.operands.size());
   for (size_t o = 0; o < step.operands.size(); ++o) {

@@ -2,7 +2,7 @@
 // every value's shape from the arguments, places the values in an arena by
 // liveness, binds weights, and runs each step with its kernel or the
 // runtime's own implementation. KV caches bound to arguments are read and
-// appended in place.
+// appended in place; slices are views of their operand, copying nothing.
 #pragma once
 
 #include "runtime/KernelCall.h"
@@ -73,7 +73,9 @@ private:
     TensorView view;
     int64_t index = 0;
     KvCache *cache = nullptr; // the cache the view aliases
-    int requestIndex = -1;    // its arena request, if it lives there
+    // The arena request holding its data, if it lives there: its own, or
+    // for a slice, that of the value it views.
+    int requestIndex = -1;
   };
 
   Status bindArguments(const std::vector<Binding> &arguments);
@@ -92,6 +94,7 @@ private:
 
   std::vector<Value> values;
   std::vector<bool> inPlace; // per step: a KV cache step done in place
+  std::vector<size_t> viewSteps; // slices, viewing their operand's data
   std::vector<BufferRequest> requests;
   std::vector<int> requestValue;
   Arena arena;

@@ -17,13 +17,13 @@ namespace {
 
 enum class AttrKind { Int, Float, String, Bool };
 
-struct RequiredAttr {
+struct KindAttr {
   OpKind kind;
   const char *name;
   AttrKind type;
 };
 
-constexpr RequiredAttr kRequiredAttrs[] = {
+constexpr KindAttr kRequiredAttrs[] = {
     {OpKind::Constant, "value", AttrKind::Int},
     {OpKind::Weight, "name", AttrKind::String},
     {OpKind::Embedding, "scale", AttrKind::Float},
@@ -36,6 +36,23 @@ constexpr RequiredAttr kRequiredAttrs[] = {
     {OpKind::AddLayerNorm, "eps", AttrKind::Float},
     {OpKind::LinearActivation, "activation", AttrKind::String},
     {OpKind::Attention, "scale", AttrKind::Float},
+    {OpKind::Slice, "offset", AttrKind::Int},
+    {OpKind::Slice, "size", AttrKind::Int},
+};
+
+// Attributes a kind may leave out, with a default; when present they must
+// have this type.
+constexpr KindAttr kOptionalAttrs[] = {
+    {OpKind::Matmul, "transpose_a", AttrKind::Bool},
+    {OpKind::Matmul, "transpose_b", AttrKind::Bool},
+    {OpKind::Linear, "out_features", AttrKind::Int},
+    {OpKind::LinearActivation, "out_features", AttrKind::Int},
+    {OpKind::Linear, "tile_rows", AttrKind::Int},
+    {OpKind::LinearActivation, "tile_rows", AttrKind::Int},
+    {OpKind::Linear, "panels_per_task", AttrKind::Int},
+    {OpKind::LinearActivation, "panels_per_task", AttrKind::Int},
+    {OpKind::Attention, "block_keys", AttrKind::Int},
+    {OpKind::Attention, "decode", AttrKind::Bool},
 };
 
 bool hasType(const AttrValue &v, AttrKind type) {
@@ -72,21 +89,21 @@ bool isActivation(const std::string &s) {
 }
 
 Status checkAttrs(const PlanStep &step, const std::string &where) {
-  for (const RequiredAttr &a : kRequiredAttrs) {
+  auto check = [&](const KindAttr &a, bool required) {
     if (a.kind != step.kind)
-      continue;
+      return Status::success();
     auto it = step.attrs.find(a.name);
-    if (it == step.attrs.end() || !hasType(it->second, a.type))
+    if (it == step.attrs.end() ? required : !hasType(it->second, a.type))
       return Status::failure(where + ": attribute '" + a.name + "' must be " +
                              attrKindName(a.type));
-  }
-  for (const char *flag : {"transpose_a", "transpose_b"}) {
-    auto it = step.attrs.find(flag);
-    if (step.kind == OpKind::Matmul && it != step.attrs.end() &&
-        !hasType(it->second, AttrKind::Bool))
-      return Status::failure(where + ": attribute '" + flag +
-                             "' must be a boolean");
-  }
+    return Status::success();
+  };
+  for (const KindAttr &a : kRequiredAttrs)
+    if (Status s = check(a, true); !s.ok())
+      return s;
+  for (const KindAttr &a : kOptionalAttrs)
+    if (Status s = check(a, false); !s.ok())
+      return s;
   if (step.kind == OpKind::SinusoidPositions) {
     std::string layout = step.attrString("layout");
     if (layout != "interleaved" && layout != "halves")
@@ -99,6 +116,9 @@ Status checkAttrs(const PlanStep &step, const std::string &where) {
                            step.attrString("activation") + "'");
   if (step.kind == OpKind::SplitHeads && step.attrInt("heads") < 1)
     return Status::failure(where + ": heads must be positive");
+  if (step.kind == OpKind::Slice &&
+      (step.attrInt("offset") < 0 || step.attrInt("size") < 1))
+    return Status::failure(where + ": a slice needs offset >= 0 and size >= 1");
   return Status::success();
 }
 

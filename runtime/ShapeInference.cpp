@@ -203,6 +203,18 @@ Status inferShape(const PlanStep &step, const std::vector<const Dims *> &ops,
     result = {cache[0], cache[1], cache[2] + update[2], cache[3]};
     return Status::success();
   }
+  case OpKind::Slice: {
+    const Dims &x = op(0);
+    int64_t offset = step.attrInt("offset"), size = step.attrInt("size");
+    if (x.empty() || offset < 0 || size < 0 || offset + size > x.back())
+      return mismatch("slice [" + std::to_string(offset) + ", " +
+                      std::to_string(offset + size) +
+                      ") does not lie within the last axis of " +
+                      operandText(0, x));
+    result = x;
+    result.back() = size;
+    return Status::success();
+  }
   case OpKind::Attention:
     return inferAttention(ops, result);
   }

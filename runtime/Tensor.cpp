@@ -53,6 +53,15 @@ bool TensorView::isDense() const {
   return true;
 }
 
+TensorView sliceLastAxis(const TensorView &t, int64_t offset, int64_t size) {
+  TensorView s = t;
+  s.shape.back() = size;
+  // f32 and i32 are both 4 bytes wide.
+  if (t.data)
+    s.data = static_cast<uint32_t *>(t.data) + offset * t.strides.back();
+  return s;
+}
+
 namespace {
 
 // Calls copyRow(srcOffset, dstOffset, count) for each innermost row.

@@ -44,6 +44,10 @@ struct TensorView {
   int32_t *i32() const { return static_cast<int32_t *>(data); }
 };
 
+// Elements [offset, offset + size) of the last axis of `t`, which must lie
+// within it: a view of the same data with the same strides.
+TensorView sliceLastAxis(const TensorView &t, int64_t offset, int64_t size);
+
 // Copies `src` (any strides) into the dense row-major buffer `dst`, which
 // holds src.numel() elements of 4 bytes.
 void copyToDense(const TensorView &src, void *dst);

@@ -2,13 +2,17 @@
 """Compares `txc run --reference` with the PyTorch oracle on one model variant.
 
 usage: oracle_test.py --variant NAME --workdir DIR (--txc PATH | --self-check)
+                      [--compiled TARGET[,TARGET...]]
        oracle_test.py --list
 
 Writes the variant's spec, random weights and source lines into DIR, then runs
 torch_reference.py and `txc run SPEC --reference --ids` with the same flags and
 checks: encoder outputs and forced-length greedy step logits within 1e-4
-(relative to max(1, |value|)), forced-length beam-4 n-best identical, and
-greedy and beam-4 ids identical without and with a minimum length.
+(relative to max(1, |value|)), and identical ids from greedy and beam-4 n-best
+search, with forced length, free, and with a minimum length.
+--compiled also compiles the model with `txc compile` for each target and
+runs the generated `translate` with the same flags, held to the same checks
+(but for the encoder dump, which only the reference driver has).
 --self-check runs only the reference and checks that the variant makes a
 meaningful test: decisions are not near ties, greedy output does not collapse
 into one repeated token, logits stay moderate, EOS occurs where the variant
@@ -43,10 +47,12 @@ RUNS = {
     "forced_greedy": (["--beam", "1", "--min-length", str(FORCED_STEPS), "--max-length", str(FORCED_STEPS)],
                       ("encoder", "logits")),
     "greedy": (["--beam", "1", "--max-length", str(FREE_MAX_LENGTH)], ()),
-    "forced_beam_nbest": (["--beam", "4", "--min-length", "6", "--max-length", "6", "--n-best"], ()),
-    "beam": (["--beam", "4", "--max-length", str(FREE_MAX_LENGTH), "--length-penalty", "0.6"], ()),
+    "forced_beam_nbest": (["--beam", "4", "--min-length", "6", "--max-length", "6", "--n-best", "4"], ()),
+    "beam_nbest": (["--beam", "4", "--max-length", str(FREE_MAX_LENGTH), "--length-penalty", "0.6",
+                    "--n-best", "4"], ()),
     "greedy_min_length": (["--beam", "1", "--min-length", "4", "--max-length", str(FREE_MAX_LENGTH)], ()),
-    "beam_min_length": (["--beam", "4", "--min-length", "4", "--max-length", str(FREE_MAX_LENGTH)], ()),
+    "beam_min_length_nbest": (["--beam", "4", "--min-length", "4", "--max-length", str(FREE_MAX_LENGTH),
+                               "--n-best", "4"], ()),
 }
 
 
@@ -106,6 +112,32 @@ def run(command_prefix, name, spec_path, source_path, workdir, side):
     return Outcome(name, done.stdout, {dump: np.load(path) for dump, path in paths.items()}, margin)
 
 
+def run_translate(translate, name, source_path, workdir, side):
+    """Runs a generated translate binary like `txc run` for one RUNS entry."""
+    flags, dumps = RUNS[name]
+    command = [translate, "--ids"] + flags
+    paths = {}
+    if "logits" in dumps:
+        paths["logits"] = os.path.join(workdir, f"{name}.logits.{side}.npy")
+        command += ["--dump-logits", paths["logits"]]
+    with open(source_path, "rb") as source:
+        done = subprocess.run(command, stdin=source, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} < {source_path} exited with {done.returncode}:\n"
+                           f"{done.stderr.strip()}")
+    return Outcome(name, done.stdout, {dump: np.load(path) for dump, path in paths.items()})
+
+
+def compile_model(txc, spec_path, workdir, target):
+    """`txc compile` for `target`; returns the path of the generated translate."""
+    out = os.path.join(workdir, f"compiled-{target}")
+    done = subprocess.run([txc, "compile", spec_path, "--target", target, "-o", out + "/"],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"txc compile --target {target} failed:\n{done.stderr.strip()}")
+    return os.path.join(out, "translate")
+
+
 def compare_arrays(label, expected, actual, tolerance, other):
     """Returns a list of failure messages (empty when within tolerance)."""
     if expected.shape != actual.shape:
@@ -137,6 +169,8 @@ def compare(expected, actual, tolerance=TOLERANCE, other="txc"):
     """Failure messages for `actual` (printed as `other`) against the reference."""
     failures = compare_lines(expected.name, expected.lines, actual.lines, other)
     for dump, array in expected.dumps.items():
+        if dump not in actual.dumps:
+            continue
         failures += compare_arrays(f"{expected.name} --dump-{dump}", array, actual.dumps[dump], tolerance, other)
     if failures and expected.margin is not None and expected.margin < MIN_MARGIN:
         failures.append(f"{expected.name}: note: the reference's closest decision margin is "
@@ -192,6 +226,8 @@ def main(argv=None):
     mode.add_argument("--self-check", action="store_true", help="run only the reference")
     mode.add_argument("--list", action="store_true", help="print the variant names")
     parser.add_argument("--seed", type=int, help="weights seed instead of the variant's")
+    parser.add_argument("--compiled", default="",
+                        help="comma-separated targets to compile and run translate for")
     args = parser.parse_args(argv)
     if args.list:
         print("\n".join(VARIANTS))
@@ -201,6 +237,12 @@ def main(argv=None):
     spec_path, source_path, sources = prepare(args.variant, args.workdir, args.seed)
     reference = [sys.executable, os.path.join(HERE, "torch_reference.py")]
     failures = []
+    translators = {}
+    for target in filter(None, args.compiled.split(",")):
+        try:
+            translators[target] = compile_model(args.txc, spec_path, args.workdir, target)
+        except RuntimeError as err:
+            failures.append(str(err))
     for name in RUNS:
         try:
             expected = run(reference, name, spec_path, source_path, args.workdir, "reference")
@@ -213,6 +255,10 @@ def main(argv=None):
             else:
                 problems = compare(expected, run([args.txc, "run"], name, spec_path, source_path,
                                                  args.workdir, "txc"))
+                for target, translate in translators.items():
+                    side = f"translate-{target}"
+                    problems += compare(expected, run_translate(translate, name, source_path,
+                                                                args.workdir, side), other=side)
         except RuntimeError as err:
             problems = [f"{name}: {err}"]
         print(f"{'FAIL' if problems else 'ok  '} {args.variant} {name}")

@@ -2,7 +2,7 @@
 """Translates id lines with the independent float64 PyTorch reference of a txc spec.
 
 usage: torch_reference.py SPEC --ids [--beam N] [--min-length N] [--max-length N]
-           [--length-penalty A] [--n-best] [--dump-logits F.npy] [--dump-encoder F.npy]
+           [--length-penalty A] [--n-best N] [--dump-logits F.npy] [--dump-encoder F.npy]
            [--no-cross-check] [--print-margin] [--float32] < ids > ids
 
 Reads space-separated source ids per line from stdin and writes the generated
@@ -37,7 +37,8 @@ def parse_args(argv):
     parser.add_argument("--min-length", type=int, default=0)
     parser.add_argument("--max-length", type=int, default=None, help="default: max_positions")
     parser.add_argument("--length-penalty", type=float, default=1.0)
-    parser.add_argument("--n-best", action="store_true", help="print all N hypotheses, best first")
+    parser.add_argument("--n-best", type=int, default=1,
+                        help="print this many final hypotheses, best first, joined by ' ||| '")
     parser.add_argument("--dump-logits", metavar="F.npy")
     parser.add_argument("--dump-encoder", metavar="F.npy")
     parser.add_argument("--no-cross-check", action="store_true", help="skip the nn.Transformer check")
@@ -159,7 +160,7 @@ def main(argv=None):
     write_dumps(args, spec, lines, memories, results)
     hypotheses = [r.hypotheses[: args.beam] if r else [[]] for r in results]
     for best_first in hypotheses:
-        shown = best_first if args.n_best else best_first[:1]
+        shown = best_first[:max(1, args.n_best)]
         print(" ||| ".join(" ".join(map(str, tokens)) for tokens in shown))
     sys.stdout.flush()
     if args.print_margin:

@@ -27,7 +27,7 @@ struct RunOptions {
   int minLength = 0;
   int maxLength = -1; // -1: the model's max_positions
   double lengthPenalty = 1.0;
-  bool nBest = false;
+  int nBest = 1; // hypotheses printed per line, best first
   std::string dumpLogits;
   std::string dumpEncoder;
 };

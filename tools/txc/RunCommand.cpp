@@ -29,7 +29,7 @@ searchOptionsFor(const RunOptions &options, const ModuleDecodingInfo &info) {
   search.maxLength =
       options.maxLength < 0 ? int(info.maxPositions) : options.maxLength;
   search.lengthPenalty = options.lengthPenalty;
-  search.nBest = options.nBest ? options.beam : 1;
+  search.nBest = options.nBest;
   if (search.maxLength > info.maxPositions)
     return optionError("--max-length " + std::to_string(search.maxLength) +
                        " exceeds the model's max_positions (" +
@@ -38,6 +38,9 @@ searchOptionsFor(const RunOptions &options, const ModuleDecodingInfo &info) {
     return optionError("--min-length " + std::to_string(search.minLength) +
                        " exceeds --max-length " +
                        std::to_string(search.maxLength));
+  if (search.nBest > search.beam)
+    return optionError("--n-best " + std::to_string(search.nBest) +
+                       " exceeds --beam " + std::to_string(search.beam));
   if (!options.dumpLogits.empty() &&
       (search.beam != 1 || search.minLength != search.maxLength))
     return optionError("--dump-logits needs --beam 1 and --min-length equal "

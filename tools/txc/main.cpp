@@ -55,8 +55,11 @@ int main(int argc, char **argv) {
   runCmd->add_option("--length-penalty", run.lengthPenalty,
                      "final score = score / length^A")
       ->capture_default_str();
-  runCmd->add_flag("--n-best", run.nBest,
-                   "print every final hypothesis, best first, joined by ' ||| '");
+  runCmd->add_option("--n-best", run.nBest,
+                     "print this many final hypotheses (at most the beam), best "
+                     "first, joined by ' ||| '")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   runCmd->add_option("--dump-logits", run.dumpLogits,
                      "write raw step logits [lines, steps, vocab] as .npy "
                      "(needs --beam 1 and min = max length)");

@@ -179,6 +179,27 @@ TEST(Builtins, SplitAndMergeHeads) {
   expectNear(merged, x);
 }
 
+TEST(Builtins, SliceCopiesARangeOfTheLastAxis) {
+  std::vector<float> x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}; // [2, 6]
+  auto out = run(makeStep(OpKind::Slice, {{"offset", int64_t(2)},
+                                          {"size", int64_t(3)}}),
+                 {f32(x, {2, 6})}, {2, 3});
+  expectNear(out, {2, 3, 4, 8, 9, 10});
+}
+
+TEST(Builtins, SplitHeadsReadsASlice) {
+  // [1, 2, 6]: rows of q (2 features) and k (4 features, 2 heads) side by
+  // side; split_heads reads k's view, whose rows are 6 apart.
+  std::vector<float> qk = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  TensorView all(DType::F32, {1, 2, 6}, qk.data());
+  Operand k{sliceLastAxis(all, 2, 4), 0, true};
+  EXPECT_FALSE(k.tensor.isDense());
+  EXPECT_TRUE(builtinReadsStrided(OpKind::SplitHeads));
+  auto split = run(makeStep(OpKind::SplitHeads, {{"heads", int64_t(2)}}), {k},
+                   {1, 2, 2, 2});
+  expectNear(split, {2, 3, 8, 9, 4, 5, 10, 11});
+}
+
 TEST(Builtins, ElementwiseOps) {
   std::vector<float> x = {-3, -0.5f, 0, 1.5f};
   std::vector<float> y = {1, 2, 3, 4};

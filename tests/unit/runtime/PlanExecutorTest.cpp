@@ -273,4 +273,116 @@ TEST(PlanExecutor, ArenaSharesMemoryAcrossLifetimes) {
   EXPECT_EQ(results[0].tensor.f32()[5], 512.0f);
 }
 
+TEST(PlanExecutor, SlicesViewTheirOperandWhileTheyAreRead) {
+  // s = 2x is sliced, then three values are computed before the slice is
+  // read: s's bytes must stay reserved until then, not be reused.
+  FunctionBuilder f("slices");
+  auto slice = [&](int from, int64_t offset) {
+    return f.step(OpKind::Slice, {from}, {-1, 3},
+                  {{"offset", offset}, {"size", int64_t(3)}});
+  };
+  int x = f.arg(DType::F32, {-1, 6});
+  int s = f.step(OpKind::Scale, {x}, {-1, 6}, {{"factor", 2.0}});
+  int v = slice(s, 2);
+  int c = slice(x, 0);
+  for (double factor : {10.0, 1.0, 1.0})
+    c = f.step(OpKind::Scale, {c}, {-1, 3}, {{"factor", factor}});
+  int r = f.step(OpKind::Add, {v, c}, {-1, 3});
+  f.results({r, v, s});
+  std::unique_ptr<PlanExecutor> e;
+  ASSERT_TRUE(PlanExecutor::create(f.fn, {}, {}, {}, e).ok());
+  const int rows = 64;
+  std::vector<float> in(rows * 6);
+  for (size_t i = 0; i < in.size(); ++i)
+    in[i] = float(i);
+  std::vector<Binding> results;
+  Status st = e->run(
+      {Binding::ofTensor(TensorView(DType::F32, {rows, 6}, in.data()))},
+      results);
+  ASSERT_TRUE(st.ok()) << st.message();
+  const TensorView &sum = results[0].tensor, &view = results[1].tensor;
+  EXPECT_EQ(view.shape, (Dims{rows, 3}));
+  EXPECT_EQ(view.strides, (Dims{6, 1}));
+  EXPECT_EQ(view.f32(), results[2].tensor.f32() + 2);
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < 3; ++j) {
+      ASSERT_EQ(view.f32()[i * 6 + j], 2 * in[i * 6 + 2 + j]) << i << "," << j;
+      ASSERT_EQ(sum.f32()[i * 3 + j], 2 * in[i * 6 + 2 + j] + 10 * in[i * 6 + j])
+          << i << "," << j;
+    }
+}
+
+// Kernels checking the strides a slice reaches them with.
+int denseAddCalls = 0;
+int denseAddKernel(void **args) {
+  ++denseAddCalls;
+  for (int i = 0; i < 3; ++i) {
+    auto *t = static_cast<halide_buffer_t *>(args[i]);
+    if (t->dimensions != 2 || t->dim[0].stride != 1 ||
+        t->dim[1].stride != t->dim[0].extent)
+      return -1;
+  }
+  auto *x = static_cast<halide_buffer_t *>(args[0]);
+  auto *y = static_cast<halide_buffer_t *>(args[1]);
+  auto *out = static_cast<halide_buffer_t *>(args[2]);
+  int n = out->dim[0].extent * out->dim[1].extent;
+  for (int i = 0; i < n; ++i)
+    reinterpret_cast<float *>(out->host)[i] =
+        reinterpret_cast<float *>(x->host)[i] +
+        reinterpret_cast<float *>(y->host)[i];
+  return 0;
+}
+
+int stridedSoftmaxCalls = 0;
+int stridedSoftmaxKernel(void **args) {
+  ++stridedSoftmaxCalls;
+  auto *x = static_cast<halide_buffer_t *>(args[0]);
+  auto *out = static_cast<halide_buffer_t *>(args[1]);
+  // The view itself: rows 6 floats apart.
+  if (x->dimensions != 4 || x->dim[0].extent != 3 || x->dim[1].stride != 6)
+    return -1;
+  for (int r = 0; r < x->dim[1].extent; ++r) {
+    const float *row = reinterpret_cast<float *>(x->host) + r * 6;
+    float *o = reinterpret_cast<float *>(out->host) + r * 3;
+    float sum = 0;
+    for (int j = 0; j < 3; ++j)
+      sum += o[j] = std::exp(row[j]);
+    for (int j = 0; j < 3; ++j)
+      o[j] /= sum;
+  }
+  return 0;
+}
+
+TEST(PlanExecutor, KernelsReadingDenseTensorsGetDenseSlices) {
+  FunctionBuilder f("slices");
+  int x = f.arg(DType::F32, {-1, 6});
+  int v = f.step(OpKind::Slice, {x}, {-1, 3},
+                 {{"offset", int64_t(3)}, {"size", int64_t(3)}});
+  int a = f.step(OpKind::Add, {v, v}, {-1, 3});
+  f.last().kernel = "add_k";
+  f.last().kernelRanks = {2, 2, 2};
+  int m = f.step(OpKind::Softmax, {v}, {-1, 3});
+  f.last().kernel = "softmax_k";
+  f.last().kernelRanks = {4, 4};
+  f.results({a, m});
+  KernelTable kernels = {{"add_k", &denseAddKernel},
+                         {"softmax_k", &stridedSoftmaxKernel}};
+  std::unique_ptr<PlanExecutor> e;
+  ASSERT_TRUE(PlanExecutor::create(f.fn, {}, kernels, {}, e).ok());
+  std::vector<float> in = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  std::vector<Binding> results;
+  denseAddCalls = stridedSoftmaxCalls = 0;
+  Status s = e->run(
+      {Binding::ofTensor(TensorView(DType::F32, {2, 6}, in.data()))}, results);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(denseAddCalls, 1);
+  EXPECT_EQ(stridedSoftmaxCalls, 1);
+  const float *sum = results[0].tensor.f32();
+  EXPECT_EQ(std::vector<float>(sum, sum + 6),
+            (std::vector<float>{6, 8, 10, 18, 20, 22}));
+  float e1 = std::exp(1.0f), e2 = std::exp(2.0f), total = 1 + e1 + e2;
+  for (int r = 0; r < 2; ++r)
+    EXPECT_NEAR(results[1].tensor.f32()[r * 3 + 2], e2 / total, 1e-6) << r;
+}
+
 } // namespace

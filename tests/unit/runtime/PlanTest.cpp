@@ -166,6 +166,38 @@ TEST(PlanVerifier, RejectsMissingAttributeAndBadParam) {
   EXPECT_TRUE(verifyPlanFunction(f.fn, "p").ok());
 }
 
+TEST(PlanVerifier, ChecksSliceAndOptionalAttributes) {
+  FunctionBuilder f("encode");
+  int x = f.arg(DType::F32, {-1, 8});
+  f.step(OpKind::Slice, {x}, {-1, 4}, {{"offset", int64_t(4)}});
+  Status s = verifyPlanFunction(f.fn, "p");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("attribute 'size' must be an integer"),
+            std::string::npos)
+      << s.message();
+  f.last().attrs["size"] = int64_t(4);
+  EXPECT_TRUE(verifyPlanFunction(f.fn, "p").ok());
+  f.last().attrs["offset"] = int64_t(-1);
+  s = verifyPlanFunction(f.fn, "p");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("a slice needs offset >= 0 and size >= 1"),
+            std::string::npos)
+      << s.message();
+
+  // Attributes a kind may leave out still need their type when present.
+  FunctionBuilder g("encode");
+  int q = g.arg(DType::F32, {-1, 2, -1, 4});
+  g.step(OpKind::Attention, {q, q, q, -1, -1}, {-1, 2, -1, 4},
+         {{"scale", 0.5}, {"decode", std::string("yes")}});
+  s = verifyPlanFunction(g.fn, "p");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("attribute 'decode' must be a boolean"),
+            std::string::npos)
+      << s.message();
+  g.last().attrs["decode"] = true;
+  EXPECT_TRUE(verifyPlanFunction(g.fn, "p").ok());
+}
+
 TEST(PlanVerifier, OptionalOperandsMayBeAbsent) {
   FunctionBuilder f("encode");
   int x = f.arg(DType::F32, {-1, 4});

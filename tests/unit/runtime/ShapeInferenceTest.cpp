@@ -130,6 +130,18 @@ TEST(ShapeInference, KvCache) {
   inferError(makeStep(OpKind::KvCacheAppend), {Dims{5, 2, 7, 4}, Dims{4, 2, 1, 4}});
 }
 
+TEST(ShapeInference, SliceNarrowsTheLastAxis) {
+  auto slice = [](int64_t offset, int64_t size) {
+    return makeStep(OpKind::Slice, {{"offset", offset}, {"size", size}});
+  };
+  EXPECT_EQ(inferOk(slice(32, 32), {Dims{2, 5, 96}}), (Dims{2, 5, 32}));
+  EXPECT_EQ(inferOk(slice(0, 96), {Dims{96}}), (Dims{96}));
+  EXPECT_NE(inferError(slice(64, 33), {Dims{2, 5, 96}}).find("[64, 97)"),
+            std::string::npos);
+  inferError(slice(-1, 4), {Dims{2, 8}});
+  inferError(slice(0, 1), {kIndex});
+}
+
 TEST(ShapeInference, Attention) {
   PlanStep a = makeStep(OpKind::Attention, {{"scale", 0.5}});
   EXPECT_EQ(inferOk(a, {Dims{2, 4, 3, 8}, Dims{2, 4, 9, 8}, Dims{2, 4, 9, 6},

@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""End-to-end benchmark: a txc-compiled `translate` against a float32 PyTorch translator.
+
+usage: translate_bench.py [--build DIR] [--runs 5] [--workdir DIR] [--threads 2]
+
+Compiles examples/base (Transformer-base; random weights with seed 1, made when
+absent) with BUILD/tools/txc, makes 32 seeded random source lines of 20-40 ids,
+and translates them with exactly 32 target tokens each, greedy and with beam 4.
+`translate` runs once to warm up, then --runs times; its time is the process's
+wall time, which includes starting and loading the model (an empty-input run
+shows how much). The PyTorch translator (bench/torch_translator.py) runs in its
+own process per configuration with OpenMP OpenBLAS, warms up once and times
+--runs translations itself, without loading. Each time is the median of its
+runs; peak RSS is the whole process's. Exit status 1 if greedy ids disagree.
+"""
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SPEC = os.path.join(REPO, "examples", "base", "model.toml")
+WEIGHTS = os.path.join(REPO, "examples", "base", "model.safetensors")
+PYTHON = "/usr/bin/python3"  # Debian's interpreter: the one with numpy and torch
+OPENMP_OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+SEED = 1
+LINES, MIN_IDS, MAX_IDS, FIRST_ID, VOCAB = 32, 20, 40, 4, 32000
+TARGET_TOKENS = 32
+CONFIGS = (("greedy", 1), ("beam 4", 4))
+TARGET_SPEEDUP, TARGET_RSS_MIB = 2.0, 400.0
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--build", default=os.path.join(REPO, "build"), help="build dir holding tools/txc")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per configuration (at least 5)")
+    parser.add_argument("--workdir", default="/tmp/txc-translate-bench")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    if args.runs < 5:
+        parser.error("--runs must be at least 5")
+    return args
+
+
+def weights_seed(path):
+    """The seed recorded in the metadata of a make_random_weights.py file, or None."""
+    with open(path, "rb") as f:
+        header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+    return header.get("__metadata__", {}).get("seed")
+
+
+def ensure_weights():
+    if os.path.exists(WEIGHTS) and weights_seed(WEIGHTS) == str(SEED):
+        return
+    print(f"writing {WEIGHTS} (seed {SEED})", flush=True)
+    subprocess.run([PYTHON, os.path.join(REPO, "examples", "make_random_weights.py"), SPEC,
+                    "--seed", str(SEED)], check=True)
+
+
+def write_sources(path):
+    rng = random.Random(SEED)
+    with open(path, "w") as out:
+        for _ in range(LINES):
+            ids = [rng.randrange(FIRST_ID, VOCAB) for _ in range(rng.randint(MIN_IDS, MAX_IDS))]
+            out.write(" ".join(map(str, ids)) + "\n")
+
+
+def run_measured(command, stdin_path, stdout_path, env=None):
+    """Runs `command`; returns (wall seconds, peak RSS MiB) of that process alone."""
+    with open(stdin_path, "rb") as source, open(stdout_path, "wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdin=source, stdout=out, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with status {process.returncode}")
+    return seconds, usage.ru_maxrss / 1024.0  # ru_maxrss is in KiB on Linux
+
+
+def torch_environment(threads):
+    """OpenMP OpenBLAS with one OpenMP team of `threads`; AVX-512 kernels where the CPU has them."""
+    if not os.path.exists(os.path.join(OPENMP_OPENBLAS, "libblas.so.3")):
+        sys.exit(f"translate_bench: {OPENMP_OPENBLAS}/libblas.so.3 is missing "
+                 "(install libopenblas0-openmp)")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), LD_LIBRARY_PATH=OPENMP_OPENBLAS)
+    with open("/proc/cpuinfo") as cpuinfo:
+        if " avx512f" in cpuinfo.read():
+            env["OPENBLAS_CORETYPE"] = "SkylakeX"
+    return env
+
+
+def decoding_flags(beam):
+    return ["--beam", str(beam), "--min-length", str(TARGET_TOKENS), "--max-length", str(TARGET_TOKENS)]
+
+
+def bench_txc(out_dir, sources, beam, args):
+    command = [os.path.join(out_dir, "translate"), "--ids", *decoding_flags(beam),
+               "--batch-size", str(LINES), "--threads", str(args.threads)]
+    output = os.path.join(args.workdir, f"txc-beam{beam}.ids")
+    run_measured(command, sources, output)  # warm-up
+    runs = [run_measured(command, sources, output) for _ in range(args.runs)]
+    load = [run_measured(command, "/dev/null", os.devnull)[0] for _ in range(args.runs)]
+    return {"seconds": statistics.median(s for s, _ in runs), "rss": max(r for _, r in runs),
+            "load_seconds": statistics.median(load), "ids": read_ids(output)}
+
+
+def bench_torch(sources, beam, args):
+    output = os.path.join(args.workdir, f"torch-beam{beam}.ids")
+    report = os.path.join(args.workdir, f"torch-beam{beam}.json")
+    command = [PYTHON, os.path.join(REPO, "bench", "torch_translator.py"), SPEC, *decoding_flags(beam),
+               "--threads", str(args.threads), "--warmup", "1", "--runs", str(args.runs),
+               "--report", report]
+    _, rss = run_measured(command, sources, output, torch_environment(args.threads))
+    with open(report) as f:
+        timing = json.load(f)
+    if not any(path.startswith(OPENMP_OPENBLAS) for path in timing["blas"]):
+        sys.exit(f"translate_bench: PyTorch did not load OpenMP OpenBLAS: {timing['blas']}")
+    return {"seconds": timing["median_seconds"], "rss": rss, "blas": timing["blas"],
+            "load_seconds": timing["load_seconds"], "ids": read_ids(output)}
+
+
+def read_ids(path):
+    with open(path) as f:
+        return [line.split() for line in f.read().splitlines()]
+
+
+def agreement(first, second):
+    """(identical lines, agreeing tokens, tokens): tokens compared position by position."""
+    lines = sum(a == b for a, b in zip(first, second))
+    same = sum(x == y for a, b in zip(first, second) for x, y in zip(a, b))
+    total = sum(max(len(a), len(b)) for a, b in zip(first, second))
+    return lines, same, total
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def print_report(results, args, loads):
+    tokens = LINES * TARGET_TOKENS
+    print(f"\n{LINES} lines x {TARGET_TOKENS} target tokens, --threads {args.threads}, "
+          f"median of {args.runs} runs after 1 warm-up; 1-min load average {loads[0]:.2f} -> {loads[1]:.2f}")
+    header = ("config", "txc tok/s", "torch tok/s", "txc/torch", "txc RSS MiB", "torch RSS MiB", "ids agree")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for name, txc, torch_run, (lines, same, total) in results:
+        print(f"| {name} | {tokens / txc['seconds']:.1f} | {tokens / torch_run['seconds']:.1f} | "
+              f"{torch_run['seconds'] / txc['seconds']:.2f}x | {txc['rss']:.0f} | {torch_run['rss']:.0f} | "
+              f"{lines}/{LINES} lines, {100.0 * same / max(total, 1):.1f}% tokens |")
+    print("\ntxc times are whole `translate` processes (start + model load + translation); "
+          "an empty input takes {:.3f} s.".format(results[0][1]["load_seconds"]))
+    for name, txc, torch_run, _ in results:
+        print(f"  {name}: txc {txc['seconds']:.3f} s (without the empty-input time "
+              f"{tokens / max(txc['seconds'] - txc['load_seconds'], 1e-9):.1f} tok/s), "
+              f"torch {torch_run['seconds']:.3f} s (+ {torch_run['load_seconds']:.2f} s loading, not timed)")
+    print(f"torch BLAS: {', '.join(results[0][2]['blas'])}\n")
+    ratios = {name: torch_run["seconds"] / txc["seconds"] for name, txc, torch_run, _ in results}
+    greedy_rss = results[0][1]["rss"]
+    targets = ((f"greedy >= {TARGET_SPEEDUP:.1f}x PyTorch", ratios["greedy"] >= TARGET_SPEEDUP, f"{ratios['greedy']:.2f}x"),
+               (f"beam 4 >= {TARGET_SPEEDUP:.1f}x PyTorch", ratios["beam 4"] >= TARGET_SPEEDUP, f"{ratios['beam 4']:.2f}x"),
+               (f"peak RSS greedy <= {TARGET_RSS_MIB:.0f} MiB", greedy_rss <= TARGET_RSS_MIB, f"{greedy_rss:.0f} MiB"))
+    for text, passed, value in targets:
+        print(f"{'PASS' if passed else 'MISS'}  {text}  ({value})")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.makedirs(args.workdir, exist_ok=True)
+    ensure_weights()
+    out_dir = os.path.join(args.workdir, "base")
+    subprocess.run([os.path.join(args.build, "tools", "txc"), "compile", SPEC, "-o", out_dir], check=True)
+    sources = os.path.join(args.workdir, "src.ids")
+    write_sources(sources)
+    loads, results = [load_average()], []
+    for name, beam in CONFIGS:
+        print(f"running {name} ...", flush=True)
+        txc = bench_txc(out_dir, sources, beam, args)
+        torch_run = bench_torch(sources, beam, args)
+        results.append((name, txc, torch_run, agreement(txc["ids"], torch_run["ids"])))
+    loads.append(load_average())
+    print_report(results, args, loads)
+    greedy_lines = results[0][3][0]
+    if greedy_lines != LINES:
+        print(f"translate_bench: greedy ids differ on {LINES - greedy_lines} of {LINES} lines", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

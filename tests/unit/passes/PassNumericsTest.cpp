@@ -1,0 +1,211 @@
+// Each pass, and the default pipeline, leaves what the reference evaluator
+// computes unchanged: on small random models, every result of @encode and
+// of a sequence of @decode_step calls is the same before and after, and the
+// pass did rewrite the IR.
+#include "RandomModel.h"
+
+#include "frontend/GraphBuilder.h"
+#include "ir/Evaluator.h"
+#include "ir/TxcDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+using namespace txc;
+using namespace txc::testing;
+
+namespace {
+
+template <typename OpT> int64_t countOps(mlir::ModuleOp module) {
+  int64_t count = 0;
+  module.walk([&](OpT) { ++count; });
+  return count;
+}
+
+int64_t countActivatedGemms(mlir::ModuleOp module) {
+  int64_t count = 0;
+  module.walk([&](GemmOp op) { count += op.activation() != "none"; });
+  return count;
+}
+
+// Linears reading the stacked weights of fuse-qkv, for tile-ffn's '+' names.
+int64_t countStackedPackedWeights(mlir::ModuleOp module) {
+  int64_t count = 0;
+  module.walk([&](PackedWeightOp op) { count += op.name().contains('+'); });
+  return count;
+}
+
+using AddPasses = std::function<void(mlir::PassManager &)>;
+using ExpectRewritten =
+    std::function<void(mlir::ModuleOp before, mlir::ModuleOp after)>;
+
+class PassNumerics : public ::testing::Test {
+protected:
+  PassNumerics() {
+    mlir::DialectRegistry registry;
+    registerTxcDialects(registry);
+    context.appendDialectRegistry(registry);
+    context.loadAllAvailableDialects();
+  }
+
+  // The variant's primitive module; null after a failed assertion.
+  mlir::OwningOpRef<mlir::ModuleOp> build(const ModelSpec &spec) {
+    std::string diagnostics;
+    mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+      diagnostics += d.str() + "\n";
+      return mlir::success();
+    });
+    mlir::OwningOpRef<mlir::ModuleOp> module = buildModelModule(context, spec);
+    EXPECT_TRUE(module) << diagnostics;
+    return module;
+  }
+
+  // A copy of `module` transformed by the passes `addPasses` adds.
+  mlir::OwningOpRef<mlir::ModuleOp> transform(mlir::ModuleOp module,
+                                              const AddPasses &addPasses) {
+    mlir::OwningOpRef<mlir::ModuleOp> copy = module.clone();
+    std::string diagnostics;
+    mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+      diagnostics += d.str() + "\n";
+      return mlir::success();
+    });
+    mlir::PassManager pm(&context);
+    addPasses(pm);
+    EXPECT_TRUE(mlir::succeeded(pm.run(*copy))) << diagnostics;
+    return copy;
+  }
+
+  // Empty when every recorded call gives the same results on `module`;
+  // otherwise which call differs, and how.
+  std::string replay(mlir::ModuleOp module, const WeightSource &weights,
+                     llvm::ArrayRef<RecordedCall> calls) {
+    Evaluator evaluator(weights);
+    for (size_t i = 0; i < calls.size(); ++i) {
+      auto fn = module.lookupSymbol<mlir::FuncOp>(calls[i].function);
+      if (!fn)
+        return "no @" + calls[i].function;
+      auto results = evaluator.run(fn, calls[i].args);
+      if (!results)
+        return "call " + std::to_string(i) + " (@" + calls[i].function +
+               ") failed: " + llvm::toString(results.takeError());
+      std::string difference = compareResults(calls[i].results, *results);
+      if (!difference.empty())
+        return "call " + std::to_string(i) + " (@" + calls[i].function + "), " +
+               difference;
+    }
+    return "";
+  }
+
+  // For every model variant: records the calls on the primitive module,
+  // runs the passes on a copy, checks with `expectRewritten` that they
+  // changed it, and that the copy gives the recorded results.
+  void checkPasses(const AddPasses &addPasses,
+                   const ExpectRewritten &expectRewritten) {
+    unsigned seed = 1;
+    for (const ModelVariant &variant : modelVariants()) {
+      SCOPED_TRACE(variant.name);
+      ++seed;
+      mlir::OwningOpRef<mlir::ModuleOp> module = build(variant.spec);
+      ASSERT_TRUE(module);
+      RandomWeights weights(variant.spec, seed);
+      auto calls = recordCalls(*module, variant.spec, weights, seed);
+      ASSERT_TRUE(bool(calls)) << llvm::toString(calls.takeError());
+      mlir::OwningOpRef<mlir::ModuleOp> after = transform(*module, addPasses);
+      expectRewritten(*module, *after);
+      EXPECT_EQ(replay(*after, weights, *calls), "");
+    }
+  }
+
+  mlir::MLIRContext context;
+};
+
+// One pass on the whole module, as buildDefaultPipeline schedules it.
+AddPasses single(std::unique_ptr<mlir::Pass> (*create)()) {
+  return [=](mlir::PassManager &pm) { pm.addPass(create()); };
+}
+
+TEST_F(PassNumerics, FuseQkvKeepsResults) {
+  checkPasses(single(createFuseQkvPass), [](mlir::ModuleOp before,
+                                            mlir::ModuleOp after) {
+    EXPECT_GT(countOps<ConcatWeightsOp>(after), 0);
+    EXPECT_GT(countOps<SliceOp>(after), 0);
+    EXPECT_LT(countOps<LinearOp>(after), countOps<LinearOp>(before));
+  });
+}
+
+TEST_F(PassNumerics, FuseAttentionKeepsResults) {
+  checkPasses(single(createFuseAttentionPass), [](mlir::ModuleOp before,
+                                                  mlir::ModuleOp after) {
+    EXPECT_GT(countOps<SoftmaxOp>(before), 0);
+    EXPECT_EQ(countOps<AttentionOp>(after), countOps<SoftmaxOp>(before));
+    EXPECT_EQ(countOps<SoftmaxOp>(after), 0);
+    EXPECT_EQ(countOps<CausalMaskOp>(after), 0);
+    EXPECT_EQ(countOps<PaddingMaskOp>(after), 0);
+  });
+}
+
+TEST_F(PassNumerics, ScheduleLayerNormKeepsResults) {
+  checkPasses(single(createScheduleLayerNormPass), [](mlir::ModuleOp before,
+                                                      mlir::ModuleOp after) {
+    EXPECT_GT(countOps<AddLayerNormOp>(after), 0);
+    EXPECT_EQ(countOps<AddLayerNormOp>(after) + countOps<LayerNormOp>(after),
+              countOps<LayerNormOp>(before));
+  });
+}
+
+TEST_F(PassNumerics, TileFfnKeepsResults) {
+  checkPasses(single(createTileFfnPass),
+              [](mlir::ModuleOp before, mlir::ModuleOp after) {
+                EXPECT_EQ(countOps<LinearOp>(after), 0);
+                EXPECT_EQ(countOps<GemmOp>(after), countOps<LinearOp>(before));
+                EXPECT_GT(countOps<PackedWeightOp>(after), 0);
+                EXPECT_GT(countActivatedGemms(after), 0);
+              });
+}
+
+TEST_F(PassNumerics, DefaultPipelineKeepsResults) {
+  checkPasses([](mlir::PassManager &pm) { buildDefaultPipeline(pm, {}); },
+              [](mlir::ModuleOp, mlir::ModuleOp after) {
+                EXPECT_GT(countOps<AttentionOp>(after), 0);
+                EXPECT_GT(countOps<AddLayerNormOp>(after), 0);
+                EXPECT_GT(countActivatedGemms(after), 0);
+                EXPECT_GT(countStackedPackedWeights(after), 0);
+                EXPECT_EQ(countOps<LinearOp>(after), 0);
+                EXPECT_EQ(countOps<SoftmaxOp>(after), 0);
+              });
+}
+
+// The comparison is strict enough to catch a fusion that wires one
+// projection's features to another's uses.
+TEST_F(PassNumerics, ReplayCatchesSwappedSlices) {
+  ModelVariant variant = modelVariants().front();
+  mlir::OwningOpRef<mlir::ModuleOp> module = build(variant.spec);
+  ASSERT_TRUE(module);
+  RandomWeights weights(variant.spec, 1);
+  auto calls = recordCalls(*module, variant.spec, weights, 1);
+  ASSERT_TRUE(bool(calls)) << llvm::toString(calls.takeError());
+  mlir::OwningOpRef<mlir::ModuleOp> after =
+      transform(*module, single(createFuseQkvPass));
+  ASSERT_EQ(replay(*after, weights, *calls), "");
+
+  SliceOp first;
+  bool swapped = false;
+  after->walk([&](SliceOp op) {
+    if (!first) {
+      first = op;
+    } else if (!swapped && op.input() == first.input()) {
+      mlir::IntegerAttr offset = first.offsetAttr();
+      first.offsetAttr(op.offsetAttr());
+      op.offsetAttr(offset);
+      swapped = true;
+    }
+  });
+  ASSERT_TRUE(swapped);
+  EXPECT_NE(replay(*after, weights, *calls), "");
+}
+
+} // namespace
