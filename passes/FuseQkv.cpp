@@ -2,6 +2,7 @@
 // K and V projections of the encoder output (cross-attention), become one
 // linear over their stacked weights, then a slice per projection. One GEMM
 // with N = 3d reads the input once and keeps the kernel's tiles full.
+#include "passes/DeadWeights.h"
 #include "passes/PassDetail.h"
 
 #include "mlir/IR/Builders.h"
@@ -109,6 +110,7 @@ struct FuseQkvPass : public FuseQkvBase<FuseQkvPass> {
     for (auto &entry : groups)
       if (entry.second.count() >= 2)
         fuseGroup(entry.second);
+    eraseDeadWeightReads(getOperation());
   }
 };
 

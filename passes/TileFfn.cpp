@@ -5,6 +5,7 @@
 //   tile_rows    = rows of the register tile (the accumulators that fit),
 //   panels_per_task = panels whose packed weights fill half the L2 cache,
 //                     the unit of parallel work.
+#include "passes/DeadWeights.h"
 #include "passes/PassDetail.h"
 
 #include "mlir/IR/Builders.h"
@@ -51,6 +52,7 @@ struct TileFfnPass : public TileFfnBase<TileFfnPass> {
     getOperation().walk([&](LinearOp op) { linears.push_back(op); });
     for (LinearOp op : linears)
       tile(op);
+    eraseDeadWeightReads(getOperation());
   }
 
   void tile(LinearOp op) {
