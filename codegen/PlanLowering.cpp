@@ -144,8 +144,9 @@ private:
 } // namespace
 
 // Optional operands the op leaves out are -1 in the step. Trailing ones
-// are simply missing; an op with optional operands before others (txc.attention)
-// records each operand group's size, an empty group being an absent operand.
+// are simply missing; an op with optional operands before others
+// (txc.attention) records each operand group's size, an empty group being
+// an absent operand.
 void FunctionLowering::lowerOperands(Operation *op, runtime::PlanStep &step) {
   auto segments = op->getAttrOfType<DenseIntElementsAttr>(
       OpTrait::AttrSizedOperandSegments<void>::getOperandSegmentSizeAttr());
