@@ -4,13 +4,12 @@
 usage: torch_translator.py SPEC [--beam N] [--min-length N] [--max-length N]
            [--length-penalty A] [--threads N] [--runs R] [--report F.json] < ids > ids
 
-Reads space-separated source ids per line and writes the generated ids per
-line (no start token, no EOS), following DESIGN.md's decoding rules. All lines
-are translated as one batch: the encoder pads by length, the decoder keeps a
-self-attention key/value cache (reordered by beam origin) and computes the
-cross-attention keys/values once. Weights are read straight into their fused
-layouts, so each is held once. The translation runs R times; --report writes
-the load time, each run's time and the BLAS libraries the process mapped.
+Reads source ids per line, writes the generated ids per line (no start token,
+no EOS) by DESIGN.md's decoding rules. All lines form one batch: the encoder
+pads by length; the decoder keeps a self-attention key/value cache, reordered
+by beam origin, and computes the cross-attention keys/values once. Weights are
+read straight into fused layouts, each held once. --report writes the load
+time, each timed run (after --warmup ones) and the BLAS the process mapped.
 """
 import argparse
 import json
@@ -36,14 +35,10 @@ class WeightFile:
     """A safetensors file whose tensors are read (as float32) into caller-owned tensors."""
 
     def __init__(self, path):
-        self.path = path
         self.file = open(path, "rb")
         (header_len,) = struct.unpack("<Q", self.file.read(8))
         self.header = json.loads(self.file.read(header_len))
         self.data_start = 8 + header_len
-
-    def __contains__(self, name):
-        return name in self.header
 
     def read_into(self, name, out, first_row=0):
         """Fills `out` (contiguous float32) with rows first_row.. of tensor `name`."""
@@ -60,6 +55,14 @@ class WeightFile:
 
     def read(self, name, shape):
         return self.read_into(name, torch.empty(shape))
+
+    def read_transposed(self, name, shape, chunk=4096):
+        """The [rows, cols] tensor `name` as a contiguous [cols, rows] one, without a second copy."""
+        out, rows = torch.empty(shape[1], shape[0]), torch.empty(chunk, shape[1])
+        for first in range(0, shape[0], chunk):
+            count = min(chunk, shape[0] - first)
+            out[:, first:first + count] = self.read_into(name, rows[:count], first).t()
+        return out
 
 
 def _projection(roles, attn, part, d):
@@ -108,27 +111,36 @@ class TorchTranslator:
     def __init__(self, spec):
         self.spec = spec
         weights = WeightFile(spec.weights_path)
-        shared = "model.shared.weight" in weights
+        shared = "model.shared.weight" in weights.header
         self.outer, self.layers = {}, {}
         for stack in STACKS:
             outer = {}
+            # Token tables are held transposed, [d, vocab]: the tied output projection then
+            # runs as a plain (not transposed) GEMM, the faster one in OpenBLAS.
             for role, (name, shape) in stack_tensors(spec, stack, shared).items():
-                outer[role] = self.outer["encoder"]["embed"] if shared and stack == "decoder" \
-                    and role == "embed" else weights.read(name, shape)
+                if role != "embed":
+                    outer[role] = weights.read(name, shape)
+                elif shared and stack == "decoder":
+                    outer[role] = self.outer["encoder"]["embed"]
+                else:
+                    outer[role] = weights.read_transposed(name, shape)
+            for norm in ("embedding_norm", "final_norm"):
+                if f"{norm}.weight" in outer:
+                    outer[norm] = (outer.pop(f"{norm}.weight"), outer.pop(f"{norm}.bias"))
             if spec.positions == "sinusoidal":
                 outer["positions"] = sinusoid_table(spec.max_positions + spec.position_offset,
                                                     spec.d_model, spec.sinusoid_layout)
             self.outer[stack] = outer
             count = spec.encoder_layers if stack == "encoder" else spec.decoder_layers
             self.layers[stack] = [_load_layer(weights, spec, stack, i) for i in range(count)]
-        output = {role: weights.read(name, shape) for role, (name, shape) in output_tensors(spec).items()}
-        self.output_weight = self.outer["decoder"]["embed"] if spec.tie_output else output["lm_head"]
+        output = {role: weights.read_transposed(name, shape) if role == "lm_head" else weights.read(name, shape)
+                  for role, (name, shape) in output_tensors(spec).items()}
+        self.output_weight = (self.outer["decoder"]["embed"] if spec.tie_output else output["lm_head"]).t()
         self.output_bias = output["bias"][0] if spec.output_bias else None
         self.activation = ACTIVATIONS[spec.activation]
         self.heads, self.head_dim = spec.heads, spec.d_model // spec.heads
         self.scale = 1.0 / math.sqrt(self.head_dim)
 
-    # --- building blocks -------------------------------------------------
     def _norm(self, x, params):
         return F.layer_norm(x, (self.spec.d_model,), params[0], params[1], self.spec.layer_norm_eps)
 
@@ -152,7 +164,7 @@ class TorchTranslator:
 
     def _embed(self, stack, ids, first_position):
         outer = self.outer[stack]
-        x = F.embedding(ids, outer["embed"])
+        x = outer["embed"].index_select(1, ids.reshape(-1)).t().reshape(*ids.shape, -1)
         if self.spec.scale_embedding:
             x = x * math.sqrt(self.spec.d_model)
         start = first_position + self.spec.position_offset
@@ -164,7 +176,6 @@ class TorchTranslator:
             return self._norm(x, self.outer[stack]["final_norm"])
         return x
 
-    # --- encoder ---------------------------------------------------------
     def encode(self, lines):
         """Returns the encoder output [B, S, d] and the key bias [B, 1, 1, S] (-inf past each end)."""
         batch, length = len(lines), max(len(line) for line in lines)
@@ -184,25 +195,15 @@ class TorchTranslator:
             x = self._sublayer(x, layer["ffn_norm"], lambda h, layer=layer: self._feed_forward(h, layer))
         return self._final(x, "encoder"), bias
 
-    # --- decoder ---------------------------------------------------------
     def start_decoding(self, memory, bias, rows_per_line, max_length):
-        batch, length, d = memory.shape
-        H, hd = self.heads, self.head_dim
-        cross = []
+        batch, length, _ = memory.shape
+        H, hd, cross = self.heads, self.head_dim, []
         for layer in self.layers["decoder"]:
             kv = F.linear(memory, *layer["cross_kv"]).view(batch, length, 2, H, hd).permute(2, 0, 3, 1, 4)
             cross.append((kv[0].contiguous(), kv[1].contiguous()))
-        rows = batch * rows_per_line
-        cache = [(torch.empty(rows, H, max_length, hd), torch.empty(rows, H, max_length, hd))
-                 for _ in self.layers["decoder"]]
+        shape = (batch * rows_per_line, H, max_length, hd)
+        cache = [(torch.empty(shape), torch.empty(shape)) for _ in self.layers["decoder"]]
         return {"cross": cross, "bias": bias, "cache": cache, "steps": 0, "per_line": rows_per_line}
-
-    def reorder(self, state, origin):
-        """Row i of every self-attention cache becomes row origin[i]."""
-        steps = state["steps"]
-        for k, v in state["cache"]:
-            k[:, :, :steps] = k[:, :, :steps].index_select(0, origin)
-            v[:, :, :steps] = v[:, :, :steps].index_select(0, origin)
 
     def decode_step(self, state, tokens):
         """tokens [rows] (rows of one line adjacent); returns raw logits [rows, target_vocab]."""
@@ -234,7 +235,6 @@ class TorchTranslator:
             logits[:, self.spec.eos] = float("-inf")
         return logits
 
-    # --- search ----------------------------------------------------------
     @torch.inference_mode()
     def greedy(self, lines, min_length, max_length):
         memory, bias = self.encode(lines)
@@ -284,7 +284,9 @@ class TorchTranslator:
                                  next_tokens[:, :, None]], dim=2)
             if all(len(f) >= beam for f in finished):
                 break
-            self.reorder(state, (base + origin).view(-1))
+            rows = (base + origin).view(-1)
+            for cache in (part for pair in state["cache"] for part in pair):
+                cache[:, :, :step + 1] = cache[:, :, :step + 1].index_select(0, rows)
             tokens = next_tokens.view(-1)
         else:
             for line in range(batch):
