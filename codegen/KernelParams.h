@@ -47,7 +47,8 @@ struct GemmParams {
   int panelWidth = 0; ///< P; 0 = the target's TargetInfo::gemmPanelWidth
   bool bias = false;
   Activation activation = Activation::None;
-  /// Register tile rows (mr); 0 = the target's default.
+  /// Register tile rows (mr); 0 = as many as the target's registers hold
+  /// (12 for AVX-512, 6 for AVX2), fewer for long rows (6 at K = 2048).
   int rowsPerTile = 0;
   /// Panels of N per parallel task; 0 = as many as keep a task's packed
   /// weights within half the L2 cache.

@@ -1,5 +1,7 @@
 #include "runtime/Search.h"
 
+#include "runtime/LogSumExp.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -42,30 +44,19 @@ std::string where(int sentence, int step) {
          std::to_string(step);
 }
 
-// Log-softmax of one logits row in double, with token `masked` (or none when
-// negative) forced to -inf first.
-Status logSoftmax(const float *logits, int32_t vocab, int32_t masked,
-                  std::vector<double> &out, int sentence, int step) {
-  out.resize(vocab);
-  double maxValue = kNegInf;
-  for (int32_t t = 0; t < vocab; ++t) {
-    double v = t == masked ? kNegInf : static_cast<double>(logits[t]);
-    if (std::isnan(v) || v == std::numeric_limits<double>::infinity())
-      return Status::failure("decoder logits of " + where(sentence, step) +
-                             " contain NaN or +inf at token " +
-                             std::to_string(t));
-    out[t] = v;
-    maxValue = std::max(maxValue, v);
-  }
-  if (maxValue == kNegInf)
+// Checks one logits row and returns its log-softmax normalizer, with token
+// `masked` (none when negative) left out as if its logit were -inf.
+Status rowNormalizer(const float *logits, int32_t vocab, int32_t masked,
+                     double &logSum, int sentence, int step) {
+  float maxValue;
+  if (int32_t bad = scanLogitsRow(logits, vocab, masked, maxValue); bad >= 0)
+    return Status::failure("decoder logits of " + where(sentence, step) +
+                           " contain NaN or +inf at token " +
+                           std::to_string(bad));
+  if (maxValue == -std::numeric_limits<float>::infinity())
     return Status::failure("decoder logits of " + where(sentence, step) +
                            " have no finite value");
-  double sum = 0;
-  for (double v : out)
-    sum += std::exp(v - maxValue);
-  double logSum = maxValue + std::log(sum);
-  for (double &v : out)
-    v -= logSum;
+  logSum = logSumExpRow(logits, vocab, masked, maxValue);
   return Status::success();
 }
 
@@ -73,19 +64,36 @@ Status logSoftmax(const float *logits, int32_t vocab, int32_t masked,
 // leaving out impossible (-inf) ones. Every candidate the sentence's ranking
 // can reach is among them: a hypothesis contributes at most one EOS, and the
 // search takes at most `beam` non-EOS candidates, so count = beam + 1.
-void appendBestCandidates(const std::vector<double> &logProbs,
-                          const LiveHypothesis &hyp, int hypothesis,
-                          size_t count, std::vector<Candidate> &out) {
+// Within one hypothesis the log-prob orders tokens as the logit does, so
+// tokens are picked on logits and only the picked ones get a score.
+void appendBestCandidates(const float *logits, int32_t vocab, int32_t masked,
+                          double logSum, const LiveHypothesis &hyp,
+                          int hypothesis, size_t count,
+                          std::vector<Candidate> &out) {
   size_t begin = out.size();
-  for (int32_t t = 0; t < static_cast<int32_t>(logProbs.size()); ++t) {
-    Candidate c{hyp.score + logProbs[t], hypothesis, t};
+  auto before = [](const std::pair<float, int32_t> &a,
+                   const std::pair<float, int32_t> &b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  std::vector<std::pair<float, int32_t>> best;
+  best.reserve(count + 1);
+  for (int32_t t = 0; t < vocab; ++t) {
+    float v = logits[t];
+    if (t == masked || v == -std::numeric_limits<float>::infinity())
+      continue;
+    if (best.size() == count && !(v > best.back().first))
+      continue;
+    std::pair<float, int32_t> item{v, t};
+    best.insert(std::upper_bound(best.begin(), best.end(), item, before),
+                item);
+    if (best.size() > count)
+      best.pop_back();
+  }
+  for (const auto &[value, token] : best) {
+    Candidate c{hyp.score + (static_cast<double>(value) - logSum), hypothesis,
+                token};
     if (c.score == kNegInf)
       continue;
-    if (out.size() - begin == count) {
-      if (!ranksBefore(c, out.back()))
-        continue;
-      out.pop_back();
-    }
     auto at = std::upper_bound(out.begin() + begin, out.end(), c, ranksBefore);
     out.insert(at, c);
   }
@@ -197,7 +205,6 @@ Status searchBatch(StepModel &model, const SearchConfig &config,
   const size_t vocab = static_cast<size_t>(config.vocabSize);
   StepRows rows;
   std::vector<float> logits;
-  std::vector<double> logProbs;
   std::vector<Candidate> candidates;
   for (int step = 0; step < options.maxLength; ++step) {
     rows.tokens.clear();
@@ -236,11 +243,13 @@ Status searchBatch(StepModel &model, const SearchConfig &config,
         const float *rowLogits = logits.data() + row * vocab;
         if (observer)
           observer(s, step, static_cast<int>(h), rowLogits);
-        if (Status st = logSoftmax(rowLogits, config.vocabSize, masked,
-                                   logProbs, s, step);
+        double logSum = 0;
+        if (Status st = rowNormalizer(rowLogits, config.vocabSize, masked,
+                                      logSum, s, step);
             !st.ok())
           return st;
-        appendBestCandidates(logProbs, search.live[h], static_cast<int>(h),
+        appendBestCandidates(rowLogits, config.vocabSize, masked, logSum,
+                             search.live[h], static_cast<int>(h),
                              options.beam + 1, candidates);
       }
       std::sort(candidates.begin(), candidates.end(), ranksBefore);

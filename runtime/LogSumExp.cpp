@@ -1,0 +1,79 @@
+#include "runtime/LogSumExp.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace txc::runtime {
+namespace {
+
+// exp(x) for x <= 0 in float, branch-free so the compiler vectorizes the
+// loop that calls it: 2^n * p(r) with x = n ln2 + r, |r| <= ln2 / 2, and a
+// degree-6 polynomial (Cephes expf), exact to about 1 ulp.
+inline float expNonPositive(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  float n = std::floor(x * 1.44269504088896341f + 0.5f);
+  float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+// Sum of exp(x[t] - maxValue) over [begin, end), in blocks summed in float
+// (short, so rounding stays near 1e-7) and added up in double.
+double sumExpRange(const float *x, int32_t begin, int32_t end,
+                   float maxValue) {
+  constexpr int32_t kBlock = 64;
+  double total = 0;
+  for (int32_t b = begin; b < end; b += kBlock) {
+    int32_t e = b + kBlock < end ? b + kBlock : end;
+    float block = 0;
+#pragma omp simd reduction(+ : block)
+    for (int32_t t = b; t < e; ++t)
+      block += expNonPositive(x[t] - maxValue);
+    total += block;
+  }
+  return total;
+}
+
+} // namespace
+
+int32_t scanLogitsRow(const float *x, int32_t n, int32_t masked,
+                      float &maxValue) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  float best = -kInf;
+  int32_t bad = -1;
+  for (int32_t t = 0; t < n; ++t) {
+    float v = x[t];
+    if (t == masked)
+      continue;
+    if (!(v < kInf)) { // NaN or +inf
+      bad = t;
+      break;
+    }
+    best = v > best ? v : best;
+  }
+  maxValue = best;
+  return bad;
+}
+
+double logSumExpRow(const float *x, int32_t n, int32_t masked,
+                    float maxValue) {
+  double sum;
+  if (masked >= 0 && masked < n)
+    sum = sumExpRange(x, 0, masked, maxValue) +
+          sumExpRange(x, masked + 1, n, maxValue);
+  else
+    sum = sumExpRange(x, 0, n, maxValue);
+  return double(maxValue) + std::log(sum);
+}
+
+} // namespace txc::runtime
