@@ -10,8 +10,8 @@ TargetTraits targetTraits(const Halide::Target &target) {
   TargetTraits traits;
   traits.vectorWidth = target.natural_vector_size(Halide::Float(32));
   traits.vectorRegisters = target.has_feature(Halide::Target::AVX512) ? 32 : 16;
-  // Sizes of current x86 server cores; the schedules use half of each so
-  // other data and the hardware's imperfect replacement still fit.
+  // Per-core sizes of current x86 server cores (Zen 4, Sapphire Rapids
+  // have 32-48 KiB and 1-2 MiB); Halide's Target does not carry them.
   traits.l1Bytes = 32 * 1024;
   traits.l2Bytes = 1024 * 1024;
   return traits;

@@ -9,8 +9,8 @@ namespace txc::codegen {
 struct TargetTraits {
   int vectorWidth;     ///< floats per vector register: 16 AVX-512, 8 AVX2
   int vectorRegisters; ///< architectural vector registers: 32 AVX-512, else 16
-  int l1Bytes;         ///< data cache a register tile's operands stay in
-  int l2Bytes;         ///< cache a parallel task's packed weights stay in
+  int l1Bytes;         ///< L1 data cache, where a tile's input rows stay
+  int l2Bytes;         ///< L2 cache, where a task's packed weights stay
 };
 
 TargetTraits targetTraits(const Halide::Target &target);
