@@ -136,7 +136,8 @@ def bench_txc(out_dir, sources, beam, args):
     one_line = os.path.join(args.workdir, "one-line.ids")  # start-up and model loading
     startup = [run_measured(translate + decoding_flags(beam, 1), one_line, os.devnull)[0]
                for _ in range(args.runs)]
-    return {"seconds": statistics.median(s for s, _ in runs), "rss": max(r for _, r in runs),
+    return {"seconds": statistics.median(s for s, _ in runs), "all": [s for s, _ in runs],
+            "rss": max(r for _, r in runs),
             "startup_seconds": statistics.median(startup), "other_cpu": other, "ids": read_ids(output)}
 
 
@@ -153,7 +154,7 @@ def bench_torch(sources, beam, args):
         timing = json.load(f)
     if not any(path.startswith(OPENMP_OPENBLAS) for path in timing["blas"]):
         sys.exit(f"translate_bench: PyTorch did not load OpenMP OpenBLAS: {timing['blas']}")
-    return {"seconds": timing["median_seconds"], "rss": rss, "blas": timing["blas"],
+    return {"seconds": timing["median_seconds"], "all": timing["run_seconds"], "rss": rss, "blas": timing["blas"],
             "load_seconds": timing["load_seconds"], "other_cpu": other, "ids": read_ids(output)}
 
 
@@ -184,11 +185,12 @@ def print_report(results, args):
     print("\ntxc: wall time of whole `translate` processes (start-up + model loading + translation);"
           "\ntorch: the translation loop alone (encoder + search), timed inside the process.")
     busiest = 0.0
+    spread = lambda run: f"{run['seconds']:.3f} s (runs {min(run['all']):.3f}-{max(run['all']):.3f})"  # noqa: E731
     for name, txc, torch_run, _ in results:
         startup = txc["startup_seconds"]
-        print(f"  {name}: txc {txc['seconds']:.3f} s, of which start-up + loading ~{startup:.3f} s "
-              f"(one line, one token; without it {tokens / max(txc['seconds'] - startup, 1e-9):.1f} tok/s); "
-              f"torch {torch_run['seconds']:.3f} s (+ {torch_run['load_seconds']:.2f} s loading, untimed)")
+        print(f"  {name}: txc {spread(txc)}, start-up + loading ~{startup:.3f} s of it (one line, one "
+              f"token; without it {tokens / max(txc['seconds'] - startup, 1e-9):.1f} tok/s); "
+              f"torch {spread(torch_run)} + {torch_run['load_seconds']:.2f} s loading, untimed")
         print(f"  {name}: other processes took {100 * txc['other_cpu']:.0f}% of the CPUs during txc, "
               f"{100 * torch_run['other_cpu']:.0f}% during torch")
         busiest = max(busiest, txc["other_cpu"], torch_run["other_cpu"])
