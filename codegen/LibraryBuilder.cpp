@@ -3,6 +3,7 @@
 #include "codegen/KernelCompiler.h"
 #include "codegen/KernelSelection.h"
 #include "codegen/LibraryLinker.h"
+#include "codegen/OutputFiles.h"
 #include "codegen/PlanLowering.h"
 #include "codegen/WeightEmission.h"
 
@@ -17,16 +18,6 @@
 using namespace txc;
 using namespace txc::codegen;
 
-static llvm::Error failure(const std::string &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s",
-                                 message.c_str());
-}
-
-static std::string joinPath(const std::string &dir, const std::string &name) {
-  llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, name);
-  return std::string(path);
-}
 
 // Prints "kernel i of N" with the elapsed time, overwriting one line, when
 // stderr is a terminal; stays quiet otherwise (logs, tests, CI).
@@ -65,7 +56,7 @@ static llvm::Error copyTokenizerFile(const std::string &from,
   planName = std::string(llvm::sys::path::filename(from));
   if (std::error_code ec =
           llvm::sys::fs::copy_file(from, joinPath(outputDir, planName)))
-    return failure("cannot copy " + from + ": " + ec.message());
+    return outputError("cannot copy " + from + ": " + ec.message());
   return llvm::Error::success();
 }
 
@@ -88,7 +79,7 @@ static llvm::Error compileKernels(const KernelSelection &selection,
         compileKernel(spec, symbol, prefix, compileOptions);
     if (!result.ok) {
       progress.done();
-      return failure("kernel " + symbol + ": " + result.message);
+      return outputError("kernel " + symbol + ": " + result.message);
     }
     objects.push_back(prefix + ".o");
   }
@@ -96,7 +87,7 @@ static llvm::Error compileKernels(const KernelSelection &selection,
   std::string runtimeObject = joinPath(objectDir, "halide_runtime.o");
   CompileResult runtime = compileHalideRuntime(options.target, runtimeObject);
   if (!runtime.ok)
-    return failure("Halide runtime: " + runtime.message);
+    return outputError("Halide runtime: " + runtime.message);
   objects.push_back(runtimeObject);
   return llvm::Error::success();
 }
@@ -106,7 +97,7 @@ llvm::Error txc::codegen::buildLibrary(mlir::ModuleOp module,
                                        const LibraryOptions &options) {
   TargetInfo target = describeTarget(options.target);
   if (!target.ok)
-    return failure("--target " + options.target + ": " + target.message);
+    return outputError("--target " + options.target + ": " + target.message);
   auto plan = lowerModuleToPlan(module);
   if (!plan)
     return plan.takeError();
@@ -116,7 +107,7 @@ llvm::Error txc::codegen::buildLibrary(mlir::ModuleOp module,
   std::string objectDir =
       joinPath(out, options.kernelsOnly ? "kernels" : "obj");
   if (std::error_code ec = llvm::sys::fs::create_directories(objectDir))
-    return failure("cannot create " + objectDir + ": " + ec.message());
+    return outputError("cannot create " + objectDir + ": " + ec.message());
   std::vector<std::string> objects;
   if (llvm::Error err = compileKernels(selection, options, objectDir, objects))
     return err;
@@ -137,7 +128,7 @@ llvm::Error txc::codegen::buildLibrary(mlir::ModuleOp module,
   std::ofstream planFile(joinPath(out, "plan.json"));
   planFile << runtime::serializePlan(*plan);
   if (!planFile)
-    return failure("cannot write " + joinPath(out, "plan.json"));
+    return outputError("cannot write " + joinPath(out, "plan.json"));
   planFile.close();
 
   LinkInputs link;

@@ -1,4 +1,5 @@
 #include "codegen/LibraryLinker.h"
+#include "codegen/OutputFiles.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -11,22 +12,12 @@
 using namespace txc;
 using namespace txc::codegen;
 
-static llvm::Error failure(const std::string &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s",
-                                 message.c_str());
-}
-
-static std::string joinPath(const std::string &dir, const std::string &name) {
-  llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, name);
-  return std::string(path);
-}
 
 static llvm::Error writeText(const std::string &path, const std::string &text) {
   std::ofstream file(path);
   file << text;
   if (!file)
-    return failure("cannot write " + path);
+    return outputError("cannot write " + path);
   return llvm::Error::success();
 }
 
@@ -69,7 +60,7 @@ static llvm::Error runToolchain(std::vector<std::string> args,
                                 const std::string &logPath) {
   auto cxx = llvm::sys::findProgramByName("c++");
   if (!cxx)
-    return failure("cannot find the system C++ compiler 'c++' on PATH");
+    return outputError("cannot find the system C++ compiler 'c++' on PATH");
   args.insert(args.begin(), *cxx);
   std::vector<llvm::StringRef> argv(args.begin(), args.end());
   llvm::Optional<llvm::StringRef> redirects[] = {llvm::None, llvm::StringRef(logPath),
@@ -84,7 +75,7 @@ static llvm::Error runToolchain(std::vector<std::string> args,
     log = (*buffer)->getBuffer().str();
   if (log.size() > 2000)
     log = log.substr(0, 2000) + "...";
-  return failure("linking failed (" + args.back() + "): " +
+  return outputError("linking failed (" + args.back() + "): " +
                  (message.empty() ? log : message + " " + log));
 }
 
@@ -92,7 +83,7 @@ llvm::Error txc::codegen::linkLibraryAndTranslator(const LinkInputs &in) {
   const std::string &name = in.modelName;
   if (std::error_code ec = llvm::sys::fs::copy_file(
           in.runtime.cApiHeader, joinPath(in.outputDir, "txc_c_api.h")))
-    return failure("cannot copy " + in.runtime.cApiHeader + ": " +
+    return outputError("cannot copy " + in.runtime.cApiHeader + ": " +
                    ec.message());
   if (llvm::Error err =
           writeText(joinPath(in.outputDir, name + ".h"), modelHeader(name)))
