@@ -1,7 +1,7 @@
 #include "runtime/LogSumExp.h"
 
 #include <cmath>
-#include <cstring>
+#include <algorithm>
 #include <limits>
 
 namespace txc::runtime {
@@ -11,11 +11,11 @@ namespace {
 // loop that calls it: 2^n * p(r) with x = n ln2 + r, |r| <= ln2 / 2, and a
 // degree-6 polynomial (Cephes expf), exact to about 1 ulp.
 inline float expNonPositive(float x) {
-  x = x < -87.0f ? -87.0f : x;
+  x = std::max(x, -87.0f);
   // floor() without a library call, so the loop vectorizes on plain SSE2.
   float fx = x * 1.44269504088896341f + 0.5f;
   int32_t i = static_cast<int32_t>(fx);
-  i -= static_cast<float>(i) > fx;
+  i -= static_cast<int32_t>(static_cast<float>(i) > fx);
   float n = static_cast<float>(i);
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -25,10 +25,7 @@ inline float expNonPositive(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  int32_t bits = (i + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  return p * __builtin_bit_cast(float, (i + 127) << 23);
 }
 
 // Sum of exp(x[t] - maxValue) over [begin, end), in blocks summed in float
@@ -36,8 +33,7 @@ inline float expNonPositive(float x) {
 // vector ISA: the runtime is built for any x86-64, the search runs on this
 // one.
 __attribute__((target_clones("avx512f", "avx2", "default"))) double
-sumExpRange(const float *x, int32_t begin, int32_t end,
-                   float maxValue) {
+sumExpRange(const float *x, int32_t begin, int32_t end, float maxValue) {
   constexpr int32_t kBlock = 64;
   double total = 0;
   for (int32_t b = begin; b < end; b += kBlock) {
