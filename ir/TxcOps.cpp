@@ -73,6 +73,39 @@ LogicalResult expectSameShapeResult(Operation *op, Value input) {
   return expectResultShape(op, rankedType(input).getShape());
 }
 
+// Checks `input` has a feature axis to work on (rank >= 1).
+LogicalResult expectFeatureAxis(Operation *op, Value input) {
+  auto type = rankedType(input);
+  if (type.getRank() >= 1)
+    return success();
+  return op->emitOpError() << "expects an input of rank >= 1 but got "
+                           << type;
+}
+
+int64_t featureSize(Value input) {
+  auto type = rankedType(input);
+  return type.getDimSize(type.getRank() - 1);
+}
+
+// Checks the result is `input`'s shape with the last dim set to `last`.
+LogicalResult expectResultWithLastDim(Operation *op, Value input,
+                                      int64_t last) {
+  auto shape = rankedType(input).getShape();
+  SmallVector<int64_t> expected(shape.begin(), shape.end());
+  expected.back() = last;
+  return expectResultShape(op, expected);
+}
+
+// Checks an optional bias is [n]; `nWhat` names n in the message.
+LogicalResult expectOptionalBias(Operation *op, Value bias, StringRef nWhat,
+                                 int64_t n) {
+  if (!bias)
+    return success();
+  if (failed(expectRank(op, bias, "bias", 1)))
+    return failure();
+  return expectDim(op, "bias size", rankedType(bias).getDimSize(0), nWhat, n);
+}
+
 } // namespace
 
 static LogicalResult verify(WeightOp op) {
@@ -129,26 +162,16 @@ static LogicalResult verify(LearnedPositionsOp op) {
 
 static LogicalResult verify(LinearOp op) {
   Operation *o = op.getOperation();
-  auto input = rankedType(op.input());
-  if (input.getRank() < 1)
-    return op.emitOpError() << "expects an input of rank >= 1 but got "
-                            << input;
-  if (failed(expectRank(o, op.weight(), "weight", 2)))
+  if (failed(expectFeatureAxis(o, op.input())) ||
+      failed(expectRank(o, op.weight(), "weight", 2)))
     return failure();
   auto weight = rankedType(op.weight());
+  int64_t n = weight.getDimSize(0);
   if (failed(expectDim(o, "weight in-features", weight.getDimSize(1),
-                       "input feature size",
-                       input.getDimSize(input.getRank() - 1))))
+                       "input feature size", featureSize(op.input()))) ||
+      failed(expectOptionalBias(o, op.bias(), "weight out-features", n)))
     return failure();
-  if (op.bias()) {
-    if (failed(expectRank(o, op.bias(), "bias", 1)) ||
-        failed(expectDim(o, "bias size", rankedType(op.bias()).getDimSize(0),
-                         "weight out-features", weight.getDimSize(0))))
-      return failure();
-  }
-  SmallVector<int64_t> shape(input.getShape().begin(), input.getShape().end());
-  shape.back() = weight.getDimSize(0);
-  return expectResultShape(o, shape);
+  return expectResultWithLastDim(o, op.input(), n);
 }
 
 static LogicalResult verify(MatmulOp op) {
@@ -240,29 +263,33 @@ static LogicalResult verify(CausalMaskOp op) {
 }
 
 static LogicalResult verify(SoftmaxOp op) {
-  if (rankedType(op.input()).getRank() < 1)
-    return op.emitOpError() << "expects an input of rank >= 1 but got "
-                            << op.input().getType();
+  return expectFeatureAxis(op.getOperation(), op.input());
+}
+
+// The scale and shift vectors and eps of a LayerNorm over `input`.
+static LogicalResult expectNormParameters(Operation *o, Value input,
+                                          Value gamma, Value beta,
+                                          APFloat eps) {
+  int64_t d = featureSize(input);
+  if (failed(expectRank(o, gamma, "gamma", 1)) ||
+      failed(expectRank(o, beta, "beta", 1)) ||
+      failed(expectDim(o, "gamma size", rankedType(gamma).getDimSize(0),
+                       "input feature size", d)) ||
+      failed(expectDim(o, "beta size", rankedType(beta).getDimSize(0),
+                       "input feature size", d)))
+    return failure();
+  if (!(eps.convertToDouble() > 0))
+    return o->emitOpError() << "expects a positive eps but got "
+                            << eps.convertToDouble();
   return success();
 }
 
 static LogicalResult verify(LayerNormOp op) {
   Operation *o = op.getOperation();
-  auto input = rankedType(op.input());
-  if (input.getRank() < 1)
-    return op.emitOpError() << "expects an input of rank >= 1 but got "
-                            << input;
-  int64_t d = input.getDimSize(input.getRank() - 1);
-  if (failed(expectRank(o, op.gamma(), "gamma", 1)) ||
-      failed(expectRank(o, op.beta(), "beta", 1)) ||
-      failed(expectDim(o, "gamma size", rankedType(op.gamma()).getDimSize(0),
-                       "input feature size", d)) ||
-      failed(expectDim(o, "beta size", rankedType(op.beta()).getDimSize(0),
-                       "input feature size", d)))
+  if (failed(expectFeatureAxis(o, op.input())) ||
+      failed(expectNormParameters(o, op.input(), op.gamma(), op.beta(),
+                                  op.eps())))
     return failure();
-  if (!(op.eps().convertToDouble() > 0))
-    return op.emitOpError() << "expects a positive eps but got "
-                            << op.eps().convertToDouble();
   return expectSameShapeResult(o, op.input());
 }
 
@@ -308,20 +335,17 @@ static LogicalResult verify(ConcatWeightsOp op) {
 }
 
 static LogicalResult verify(SliceOp op) {
-  auto input = rankedType(op.input());
-  if (input.getRank() < 1)
-    return op.emitOpError() << "expects an input of rank >= 1 but got "
-                            << input;
-  int64_t n = input.getDimSize(input.getRank() - 1);
+  Operation *o = op.getOperation();
+  if (failed(expectFeatureAxis(o, op.input())))
+    return failure();
+  int64_t n = featureSize(op.input());
   if (op.offset() < 0 || op.size() <= 0 ||
       (!ShapedType::isDynamic(n) && op.offset() + op.size() > n))
     return op.emitOpError() << "expects the range [" << op.offset() << ", "
                             << op.offset() + op.size()
                             << ") to lie within the last axis (" << dimString(n)
                             << ")";
-  SmallVector<int64_t> shape(input.getShape().begin(), input.getShape().end());
-  shape.back() = op.size();
-  return expectResultShape(op, shape);
+  return expectResultWithLastDim(o, op.input(), op.size());
 }
 
 static LogicalResult verify(PackedWeightOp op) {
@@ -346,35 +370,26 @@ static bool isActivationName(StringRef name) {
 
 static LogicalResult verify(GemmOp op) {
   Operation *o = op.getOperation();
-  auto input = rankedType(op.input());
-  if (input.getRank() < 1)
-    return op.emitOpError() << "expects an input of rank >= 1 but got "
-                            << input;
-  if (failed(expectRank(o, op.packed(), "packed weight", 3)))
+  if (failed(expectFeatureAxis(o, op.input())) ||
+      failed(expectRank(o, op.packed(), "packed weight", 3)))
     return failure();
   auto packed = rankedType(op.packed());
   int64_t n = op.out_features();
   if (failed(expectDim(o, "packed weight depth", packed.getDimSize(1),
-                       "input feature size",
-                       input.getDimSize(input.getRank() - 1))))
+                       "input feature size", featureSize(op.input()))))
     return failure();
   int64_t p = packed.getDimSize(2);
   if (n <= 0 || (p > 0 && packed.getDimSize(0) != (n + p - 1) / p))
     return op.emitOpError() << "expects " << packed.getDimSize(0)
                             << " panels of " << p
                             << " to cover out_features but got " << n;
-  if (op.bias() && (failed(expectRank(o, op.bias(), "bias", 1)) ||
-                    failed(expectDim(o, "bias size",
-                                     rankedType(op.bias()).getDimSize(0),
-                                     "out_features", n))))
+  if (failed(expectOptionalBias(o, op.bias(), "out_features", n)))
     return failure();
   if (!isActivationName(op.activation()))
     return op.emitOpError() << "expects activation none, relu, gelu, "
                                "gelu_tanh or swish but got '"
                             << op.activation() << "'";
-  SmallVector<int64_t> shape(input.getShape().begin(), input.getShape().end());
-  shape.back() = n;
-  return expectResultShape(o, shape);
+  return expectResultWithLastDim(o, op.input(), n);
 }
 
 static LogicalResult verify(AttentionOp op) {
@@ -406,18 +421,11 @@ static LogicalResult verify(AttentionOp op) {
 static LogicalResult verify(AddLayerNormOp op) {
   Operation *o = op.getOperation();
   if (failed(expectShapesCompatible(o, "residual", op.residual(), "input",
-                                    op.input())))
+                                    op.input())) ||
+      failed(expectFeatureAxis(o, op.input())) ||
+      failed(expectNormParameters(o, op.input(), op.gamma(), op.beta(),
+                                  op.eps())))
     return failure();
-  auto input = rankedType(op.input());
-  int64_t d = input.getDimSize(input.getRank() - 1);
-  if (failed(expectDim(o, "gamma size", rankedType(op.gamma()).getDimSize(0),
-                       "input feature size", d)) ||
-      failed(expectDim(o, "beta size", rankedType(op.beta()).getDimSize(0),
-                       "input feature size", d)))
-    return failure();
-  if (!(op.eps().convertToDouble() > 0))
-    return op.emitOpError() << "expects a positive eps but got "
-                            << op.eps().convertToDouble();
   return expectSameShapeResult(o, op.input());
 }
 

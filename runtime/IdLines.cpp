@@ -43,3 +43,25 @@ ParsedIdLine txc::runtime::parseIdLine(std::string_view line, int64_t vocab,
   }
   return parsed;
 }
+
+std::string txc::runtime::joinIds(const std::vector<int32_t> &ids) {
+  std::string s;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i)
+      s += ' ';
+    s += std::to_string(ids[i]);
+  }
+  return s;
+}
+
+std::string txc::runtime::joinHypotheses(
+    const std::vector<Hypothesis> &hypotheses,
+    const std::function<std::string(const std::vector<int32_t> &)> &render) {
+  std::string line;
+  for (size_t h = 0; h < hypotheses.size(); ++h) {
+    if (h)
+      line += " ||| ";
+    line += render ? render(hypotheses[h].ids) : joinIds(hypotheses[h].ids);
+  }
+  return line;
+}

@@ -14,16 +14,6 @@ bool isBlank(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
-std::string joinIds(const std::vector<int32_t> &ids) {
-  std::string s;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i)
-      s += ' ';
-    s += std::to_string(ids[i]);
-  }
-  return s;
-}
-
 // The source ids of one line, or an error saying why the line is bad.
 ParsedIdLine sourceOf(std::string_view line, const Tokenizer *tokenizer,
                       const ModelInfo &model) {
@@ -102,16 +92,13 @@ int translateLines(Translator &translator, const Tokenizer *tokenizer,
     err << "translate: " << s.message() << "\n";
     return 1;
   }
-  for (size_t i = 0; i < results.size(); ++i) {
-    std::string &text = outputs[lineOf[i]];
-    const std::vector<Hypothesis> &hyps = results[i].hypotheses;
-    for (size_t h = 0; h < hyps.size(); ++h) {
-      if (h)
-        text += " ||| ";
-      text += textTokenizer ? textTokenizer->decode(hyps[h].ids)
-                            : joinIds(hyps[h].ids);
-    }
-  }
+  std::function<std::string(const std::vector<int32_t> &)> render;
+  if (textTokenizer)
+    render = [&](const std::vector<int32_t> &ids) {
+      return textTokenizer->decode(ids);
+    };
+  for (size_t i = 0; i < results.size(); ++i)
+    outputs[lineOf[i]] = joinHypotheses(results[i].hypotheses, render);
   for (const std::string &o : outputs)
     out << o << "\n";
   out.flush();

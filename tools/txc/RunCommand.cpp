@@ -48,18 +48,6 @@ searchOptionsFor(const RunOptions &options, const ModuleDecodingInfo &info) {
   return search;
 }
 
-static std::string formatResult(const runtime::SentenceResult &result) {
-  std::string line;
-  for (size_t h = 0; h < result.hypotheses.size(); ++h) {
-    if (h)
-      line += " ||| ";
-    const auto &ids = result.hypotheses[h].ids;
-    for (size_t i = 0; i < ids.size(); ++i)
-      line += (i ? " " : "") + std::to_string(ids[i]);
-  }
-  return line;
-}
-
 // Writes the encoder output of each line into [lines, longest, d_model],
 // zeros past each line's length and for empty or bad lines.
 static llvm::Error dumpEncoder(ReferenceDecoder &decoder,
@@ -126,7 +114,7 @@ int txc::runReferenceCommand(const RunOptions &options) {
     auto results = (*decoder)->decode({line.ids}, *search, observer);
     if (!results)
       return reportError(results.takeError());
-    std::cout << formatResult(results->front()) << "\n";
+    std::cout << runtime::joinHypotheses(results->front().hypotheses) << "\n";
   }
   std::cout.flush();
 
