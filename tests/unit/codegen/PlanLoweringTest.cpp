@@ -8,6 +8,7 @@
 #include "ir/TxcDialect.h"
 #include "runtime/PlanVerifier.h"
 #include "runtime/WeightFile.h"
+#include "tests/unit/InMemoryWeights.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -93,29 +94,17 @@ module attributes {txc.model_name = "m", txc.d_model = 8 : i64,
 )mlir";
 
 // Model weights by name, filled with distinct values.
-class InMemoryWeights : public WeightSource {
+class InMemoryWeights : public testing::InMemoryWeights {
 public:
+  using testing::InMemoryWeights::add;
   void add(const std::string &name, std::vector<int64_t> shape) {
     std::vector<float> values(size_t(runtime::numElements(shape)));
     std::iota(values.begin(), values.end(), float(next));
     next += 1000;
-    tensors[name] = {std::move(shape), std::move(values)};
-  }
-  const std::vector<float> &values(const std::string &name) const {
-    return tensors.at(name).second;
-  }
-  llvm::Expected<WeightView> lookup(llvm::StringRef name) const override {
-    auto it = tensors.find(name.str());
-    if (it == tensors.end())
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "no tensor named '%s'",
-                                     name.str().c_str());
-    return WeightView{it->second.first, it->second.second};
+    add(name, std::move(shape), std::move(values));
   }
 
 private:
-  std::map<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>
-      tensors;
   int next = 0;
 };
 

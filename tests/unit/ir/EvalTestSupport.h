@@ -6,6 +6,7 @@
 #include "ir/Evaluator.h"
 #include "ir/TxcDialect.h"
 #include "ir/WeightSource.h"
+#include "tests/unit/InMemoryWeights.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -19,27 +20,6 @@
 #include <vector>
 
 namespace txc::testing {
-
-class InMemoryWeights : public WeightSource {
-public:
-  void add(const std::string &name, std::vector<int64_t> shape,
-           std::vector<float> values) {
-    tensors[name] = {std::move(shape), std::move(values)};
-  }
-
-  llvm::Expected<WeightView> lookup(llvm::StringRef name) const override {
-    auto it = tensors.find(name.str());
-    if (it == tensors.end())
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "no tensor named '%s'",
-                                     name.str().c_str());
-    return WeightView{it->second.first, it->second.second};
-  }
-
-private:
-  std::map<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>
-      tensors;
-};
 
 // Parses modules into one context with the txc dialects loaded; parse errors
 // fail the test.
