@@ -129,7 +129,8 @@ struct AttentionParams {
 /// What a VocabReduceParams kernel computes over each row of logits.
 enum class VocabReduction {
   LogSoftmax, ///< out [R, V] float
-  Argmax,     ///< out [R] int32, the lowest id among the maxima
+  Argmax,     ///< out [R] int32, the lowest id among the maxima; -1 when
+              ///< every logit is -inf, -2 when one is NaN or +inf
 };
 
 /// Log-softmax or argmax over each row of logits [R, V], V static. The token

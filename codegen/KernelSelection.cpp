@@ -56,7 +56,7 @@ public:
       : plan(plan), panelWidth(panelWidth) {}
 
   KernelSelection run() {
-    for (PlanFunction *fn : {&plan.encode, &plan.decodeStep})
+    for (PlanFunction *fn : plan.functions())
       selectIn(*fn);
     return std::move(selection);
   }
@@ -258,6 +258,18 @@ std::optional<Choice> Selector::choose(PlanFunction &fn, PlanStep &step) {
     return chooseLayerNorm(fn, step);
   case OpKind::Attention:
     return chooseAttention(fn, step);
+  case OpKind::Argmax: {
+    // log_softmax_top_k stays the runtime's: selecting k of a row is
+    // control flow a Halide pipeline does not express well.
+    VocabReduceParams argmax;
+    argmax.vocab = lastDim(fn, step.operands[0]);
+    argmax.reduction = VocabReduction::Argmax;
+    if (argmax.vocab <= 0)
+      return std::nullopt;
+    step.params = {{"masked_token", runtime::ScalarType::I32, 1}};
+    return Choice{argmax, "txc_argmax_v" + std::to_string(argmax.vocab),
+                  {2, 1}};
+  }
   case OpKind::Add: {
     ElementwiseParams add;
     add.add = true;

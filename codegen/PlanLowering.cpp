@@ -235,5 +235,12 @@ llvm::Expected<runtime::Plan> txc::codegen::lowerModuleToPlan(ModuleOp module) {
     if (llvm::Error err = FunctionLowering(*out).lower(func))
       return std::move(err);
   }
+  std::pair<const char *, std::optional<runtime::PlanFunction> *> fused[] = {
+      {conv::kDecodeArgmaxFunc, &plan.decodeArgmax},
+      {conv::kDecodeTopKFunc, &plan.decodeTopK}};
+  for (auto &[name, out] : fused)
+    if (auto func = module.lookupSymbol<FuncOp>(name))
+      if (llvm::Error err = FunctionLowering(out->emplace()).lower(func))
+        return std::move(err);
   return plan;
 }

@@ -62,7 +62,7 @@ llvm::Error txc::codegen::writePlanWeights(const runtime::Plan &plan,
   std::vector<runtime::NamedTensor> tensors;
   std::deque<std::vector<float>> storage; // stable addresses
   std::set<std::string> written;
-  for (const runtime::PlanFunction *fn : {&plan.encode, &plan.decodeStep}) {
+  for (const runtime::PlanFunction *fn : plan.functions()) {
     for (const runtime::PlanStep &step : fn->steps) {
       if (step.kind != runtime::OpKind::Weight)
         continue;

@@ -85,4 +85,8 @@ EvalResult evaluate(AddLayerNormOp op, EvalOperands operands);
 // "[2, 0, 4]", for messages.
 std::string shapeString(llvm::ArrayRef<int64_t> shape);
 
+// Output ops of a fused decoder step (EvalOutputOps.cpp).
+EvalResult evaluate(ArgmaxOp op, EvalOperands operands);
+EvalResult evaluate(LogSoftmaxTopKOp op, EvalOperands operands);
+
 } // namespace txc

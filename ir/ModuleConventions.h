@@ -17,12 +17,21 @@
 //   caches hold `step` positions of the previous call's rows and are first
 //   reordered by `origin` (row i continues row origin[i]); cross K/V and
 //   src_lengths already have one row per current row.
+//
+// Optional, added by fuse-output; the arguments of @decode_step, then:
+// @decode_step_argmax(..., %masked_token: index)
+//   -> (%ids: tensor<?x?xi32>, caches as @decode_step)       txc.argmax
+// @decode_step_top_k(..., %k: index, %masked_token: index)
+//   -> (%records: tensor<?x?x?x2xf32>, caches as @decode_step)
+//                                                 txc.log_softmax_top_k
 #pragma once
 
 namespace txc::conventions {
 
 inline constexpr const char *kEncodeFunc = "encode";
 inline constexpr const char *kDecodeStepFunc = "decode_step";
+inline constexpr const char *kDecodeArgmaxFunc = "decode_step_argmax";
+inline constexpr const char *kDecodeTopKFunc = "decode_step_top_k";
 
 // Fixed leading arguments of @decode_step before the caches.
 inline constexpr unsigned kDecodeTokensArg = 0;

@@ -49,7 +49,9 @@ public:
         headDim(headDim), vocab(vocab) {}
 
   runtime::Status step(int stepIndex, const runtime::StepRows &rows,
-                       std::vector<float> &logits) override {
+                       const runtime::StepRequest &,
+                       std::vector<float> &logits,
+                       std::vector<int32_t> &) override {
     int64_t n = static_cast<int64_t>(rows.tokens.size());
     if (stepIndex == 0)
       selfCaches.assign(2 * layers, EvalValue::f32({n, heads, 0, headDim}, {}));

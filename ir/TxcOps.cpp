@@ -429,5 +429,32 @@ static LogicalResult verify(AddLayerNormOp op) {
   return expectSameShapeResult(o, op.input());
 }
 
+// Vocabularies up to 2^24 keep their token ids exact as f32 records.
+static constexpr int64_t kMaxRecordVocab = int64_t(1) << 24;
+
+static LogicalResult verify(ArgmaxOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectFeatureAxis(o, op.logits())))
+    return failure();
+  auto shape = rankedType(op.logits()).getShape();
+  return expectResultShape(o, shape.drop_back());
+}
+
+static LogicalResult verify(LogSoftmaxTopKOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectFeatureAxis(o, op.logits())))
+    return failure();
+  int64_t vocab = featureSize(op.logits());
+  if (!ShapedType::isDynamic(vocab) && vocab >= kMaxRecordVocab)
+    return op.emitOpError() << "expects a vocabulary below 2^24 so token ids "
+                               "are exact in f32 records but got "
+                            << vocab;
+  auto shape = rankedType(op.logits()).getShape();
+  SmallVector<int64_t> expected(shape.begin(), shape.end());
+  expected.back() = ShapedType::kDynamicSize;
+  expected.push_back(2);
+  return expectResultShape(o, expected);
+}
+
 #define GET_OP_CLASSES
 #include "ir/TxcOps.cpp.inc"

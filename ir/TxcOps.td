@@ -289,4 +289,34 @@ def Txc_AddLayerNormOp : Txc_PureOp<"add_layer_norm"> {
   let results = (outs Txc_F32Tensor:$result);
 }
 
+def Txc_ArgmaxOp : Txc_PureOp<"argmax"> {
+  let summary = "the greedy choice over each row of logits, with no softmax";
+  let description = [{
+    `logits[..., V]`, `masked_token` (index) -> `[...]` (i32): per row the
+    lowest token id holding the largest logit, the token `masked_token`
+    counting as -inf (no token when negative). Softmax preserves the order
+    of a row, so greedy search never needs it. A row whose logits are all
+    -inf gives -1; a row holding NaN or +inf gives -2, so the search can
+    reject it.
+  }];
+  let arguments = (ins Txc_F32Tensor:$logits, Index:$masked_token);
+  let results = (outs Txc_I32Tensor:$result);
+}
+
+def Txc_LogSoftmaxTopKOp : Txc_PureOp<"log_softmax_top_k"> {
+  let summary = "the k best tokens of each row with their log-probabilities";
+  let description = [{
+    `logits[..., V]`, `k` (index), `masked_token` (index) ->
+    `[..., k, 2]`: per row the k tokens of largest logit, best first, ties
+    broken by the lower id, each as the record (log-softmax value, token
+    id); `masked_token` (none when negative) and -inf logits are left out
+    and missing candidates are (-inf, -1). Log-softmax and selection share
+    one pass over the row and the row is never normalised in memory. Token
+    ids are stored as f32, exact because V < 2^24. A row holding NaN or
+    +inf gives NaN log-probabilities.
+  }];
+  let arguments = (ins Txc_F32Tensor:$logits, Index:$k, Index:$masked_token);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
 #endif // TXC_OPS_TD

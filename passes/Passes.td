@@ -66,4 +66,17 @@ def TileFfn : Pass<"txc-tile-ffn", "mlir::ModuleOp"> {
   ];
 }
 
+def FuseOutput : Pass<"txc-fuse-output", "mlir::ModuleOp"> {
+  let summary = "Adds decoder steps that end in the search's own reduction";
+  let description = [{
+    Clones @decode_step twice: @decode_step_argmax ends in `txc.argmax`
+    (greedy search: the output projection feeds an argmax, no softmax) and
+    @decode_step_top_k in `txc.log_softmax_top_k` (beam search: log-softmax
+    and top-k fused). Both take the token to mask (EOS before the minimum
+    length) as a trailing index argument, the top-k one k before it.
+    @decode_step keeps returning raw logits for callers that want them.
+  }];
+  let constructor = "txc::createFuseOutputPass()";
+}
+
 #endif // TXC_PASSES_TD

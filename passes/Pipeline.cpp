@@ -19,7 +19,7 @@ void txc::registerTxcPasses() {
 const std::vector<std::string> &txc::defaultPipelinePassNames() {
   static const std::vector<std::string> names = {
       "fuse-qkv",    "fuse-attention", "schedule-layernorm",
-      "tile-ffn",    "canonicalize",   "cse"};
+      "tile-ffn",    "fuse-output",    "canonicalize", "cse"};
   return names;
 }
 
@@ -46,6 +46,8 @@ void txc::buildDefaultPipeline(mlir::PassManager &pm,
                                   std::to_string(target.vectorWidth));
     funcs.addPass(std::move(pass));
   }
+  if (enabled("fuse-output"))
+    funcs.addPass(createFuseOutputPass());
   if (enabled("canonicalize"))
     pm.addPass(mlir::createCanonicalizerPass());
   if (enabled("cse"))

@@ -40,6 +40,10 @@ Status attention(const PlanStep &step, const Operands &ops,
 Status kvCacheRead(const Operands &ops, const TensorView &out);
 Status kvCacheAppend(const Operands &ops, const TensorView &out);
 
+// BuiltinsOutput.cpp
+Status argmax(const Operands &ops, const TensorView &out);
+Status logSoftmaxTopK(const Operands &ops, const TensorView &out);
+
 // Applies the named activation ("relu", "gelu", "gelu_tanh", "swish") to
 // `count` values in place.
 void applyActivation(const std::string &activation, float *values,

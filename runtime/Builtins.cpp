@@ -56,6 +56,10 @@ Status runBuiltin(const PlanStep &step, const std::vector<Operand> &ops,
     return attention(step, ops, out);
   case OpKind::Slice:
     return slice(step, ops, out);
+  case OpKind::Argmax:
+    return argmax(ops, out);
+  case OpKind::LogSoftmaxTopK:
+    return logSoftmaxTopK(ops, out);
   }
   return Status::failure("unknown op kind");
 }

@@ -4,9 +4,9 @@
 
 namespace txc::runtime {
 
-DecoderSession::DecoderSession(PlanExecutor &decodeStep,
+DecoderSession::DecoderSession(DecodeExecutors executors,
                                const ModelInfo &model)
-    : decoder(decodeStep), model(model), layers(model.decoderLayers),
+    : executors(executors), model(model), layers(model.decoderLayers),
       selfCaches(2 * model.decoderLayers),
       crossRows(2 * model.decoderLayers) {}
 
@@ -86,14 +86,32 @@ Status DecoderSession::bindCross(const StepRows &rows) {
   return Status::success();
 }
 
+PlanExecutor *DecoderSession::executorFor(StepOutput output) const {
+  switch (output) {
+  case StepOutput::Logits: return executors.logits;
+  case StepOutput::Argmax: return executors.argmax;
+  case StepOutput::TopK: return executors.topK;
+  }
+  return nullptr;
+}
+
+bool DecoderSession::provides(StepOutput output) const {
+  return executorFor(output) != nullptr;
+}
+
 Status DecoderSession::step(int stepIndex, const StepRows &rows,
-                            std::vector<float> &logits) {
+                            const StepRequest &request,
+                            std::vector<float> &values,
+                            std::vector<int32_t> &tokens) {
+  PlanExecutor *decoder = executorFor(request.output);
+  if (!decoder)
+    return Status::failure("the plan has no decoder function for this output");
   const int64_t count = static_cast<int64_t>(rows.tokens.size());
   if (layers > 0 && selfCaches[0].length() != stepIndex)
     return Status::failure("decoder step " + std::to_string(stepIndex) +
                            " after " + std::to_string(selfCaches[0].length()) +
                            " cached positions");
-  tokens.assign(rows.tokens.begin(), rows.tokens.end());
+  inputTokens.assign(rows.tokens.begin(), rows.tokens.end());
   origin.assign(rows.origin.begin(), rows.origin.end());
   rowLengths.resize(count);
   for (int64_t r = 0; r < count; ++r) {
@@ -101,7 +119,7 @@ Status DecoderSession::step(int stepIndex, const StepRows &rows,
     rowLengths[r] = s >= 0 && s < sentences ? srcLengths[s] : 0;
   }
   args.clear();
-  args.push_back(Binding::ofTensor(TensorView(DType::I32, {count, 1}, tokens.data())));
+  args.push_back(Binding::ofTensor(TensorView(DType::I32, {count, 1}, inputTokens.data())));
   args.push_back(Binding::ofIndex(stepIndex));
   args.push_back(Binding::ofTensor(TensorView(DType::I32, {count}, rowLengths.data())));
   args.push_back(Binding::ofTensor(TensorView(DType::I32, {count}, origin.data())));
@@ -109,24 +127,44 @@ Status DecoderSession::step(int stepIndex, const StepRows &rows,
     args.push_back(Binding::ofCache(cache));
   if (Status s = bindCross(rows); !s.ok())
     return s;
+  if (request.output == StepOutput::TopK)
+    args.push_back(Binding::ofIndex(request.k));
+  if (request.output != StepOutput::Logits)
+    args.push_back(Binding::ofIndex(request.maskedToken));
 
-  if (Status s = decoder.run(args, results); !s.ok())
+  if (Status s = decoder->run(args, results); !s.ok())
     return s;
-
-  const TensorView &out = results[0].tensor;
-  if (out.rank() != 3 || out.shape[0] != count || out.shape[1] != 1 ||
-      out.shape[2] != model.targetVocab)
-    return Status::failure("decode_step returned logits " +
-                           formatDims(out.shape) + " for " +
-                           std::to_string(count) + " rows of one token");
-  logits.resize(out.numel());
-  copyToDense(out, logits.data());
+  if (Status s = copyOutput(request, count, values, tokens); !s.ok())
+    return s;
   for (int64_t i = 0; i < 2 * layers; ++i) {
     const Binding &r = results[1 + i];
     // A cache a kernel produced elsewhere is copied into the cache storage.
     if (r.cache != &selfCaches[i] || r.tensor.shape != selfCaches[i].view().shape)
       if (Status s = selfCaches[i].assign(r.tensor); !s.ok())
         return s;
+  }
+  return Status::success();
+}
+
+Status DecoderSession::copyOutput(const StepRequest &request, int64_t count,
+                                  std::vector<float> &values,
+                                  std::vector<int32_t> &tokens) {
+  const TensorView &out = results[0].tensor;
+  Dims want{count, 1};
+  if (request.output == StepOutput::Logits)
+    want.push_back(model.targetVocab);
+  else if (request.output == StepOutput::TopK)
+    want.insert(want.end(), {int64_t(request.k), 2});
+  if (out.shape != want)
+    return Status::failure("the decoder step returned " +
+                           formatDims(out.shape) + " where the search needs " +
+                           formatDims(want));
+  if (request.output == StepOutput::Argmax) {
+    tokens.resize(out.numel());
+    copyToDense(out, tokens.data());
+  } else {
+    values.resize(out.numel());
+    copyToDense(out, values.data());
   }
   return Status::success();
 }

@@ -1,4 +1,5 @@
-// Decodes one encoded batch: the search's StepModel over @decode_step. It
+// Decodes one encoded batch: the search's StepModel over @decode_step (and
+// its fused-output forms, when the plan has them). It
 // keeps each layer's self-attention keys and values in KV caches across the
 // steps (appended in place, reordered only when hypotheses change), and
 // gives each row the cross-attention keys and values of its sentence.
@@ -11,10 +12,18 @@
 
 namespace txc::runtime {
 
+// The executors of a plan's decoder functions: @decode_step, and the
+// optional @decode_step_argmax / @decode_step_top_k (null when absent).
+struct DecodeExecutors {
+  PlanExecutor *logits = nullptr;
+  PlanExecutor *argmax = nullptr;
+  PlanExecutor *topK = nullptr;
+};
+
 class DecoderSession : public StepModel {
 public:
-  // `decodeStep` runs the plan's @decode_step of `model`.
-  DecoderSession(PlanExecutor &decodeStep, const ModelInfo &model);
+  // `executors.logits` is required; all run functions of `model`'s plan.
+  DecoderSession(DecodeExecutors executors, const ModelInfo &model);
 
   // Starts a batch: `encoded` are @encode's results for `srcLengths.size()`
   // sentences (memory, then cross K/V per layer), which must stay valid
@@ -24,8 +33,10 @@ public:
                const std::vector<int32_t> &srcLengths, int64_t rowCapacity,
                int64_t maxLength);
 
-  Status step(int stepIndex, const StepRows &rows,
-              std::vector<float> &logits) override;
+  bool provides(StepOutput output) const override;
+  Status step(int stepIndex, const StepRows &rows, const StepRequest &request,
+              std::vector<float> &values,
+              std::vector<int32_t> &tokens) override;
 
   // Rows the self-attention caches copied since begin(), summed over them.
   int64_t cacheRowsMoved() const;
@@ -34,11 +45,14 @@ public:
 
 private:
   Status bindCross(const StepRows &rows);
+  PlanExecutor *executorFor(StepOutput output) const;
+  Status copyOutput(const StepRequest &request, int64_t count,
+                    std::vector<float> &values, std::vector<int32_t> &tokens);
   float *crossData(int64_t i) {
     return reinterpret_cast<float *>(crossRows[i].data());
   }
 
-  PlanExecutor &decoder;
+  DecodeExecutors executors;
   const ModelInfo &model;
   int64_t layers;
   std::vector<KvCache> selfCaches;     // per layer: keys, then values
@@ -48,7 +62,7 @@ private:
   std::vector<int32_t> srcLengths;
   int64_t sentences = 0, crossCopies = 0;
 
-  std::vector<int32_t> tokens, rowLengths, origin;
+  std::vector<int32_t> inputTokens, rowLengths, origin;
   std::vector<Binding> args, results;
 };
 

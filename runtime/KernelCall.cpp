@@ -3,9 +3,41 @@
 #include <HalideRuntime.h>
 
 #include <limits>
+#include <utility>
+#include <mutex>
+#include <string>
+
+// Weak: a process without kernels (runtime tests) has no Halide runtime.
+#pragma weak halide_set_error_handler
 
 namespace txc::runtime {
 namespace {
+
+// Halide's default error handler aborts the process; the runtime's keeps
+// the message so a failing kernel becomes an error Status instead.
+std::mutex kernelErrorMutex;
+std::string kernelError;
+
+void keepKernelError(void *, const char *message) {
+  std::lock_guard<std::mutex> lock(kernelErrorMutex);
+  kernelError = message ? message : "";
+  while (!kernelError.empty() && kernelError.back() == '\n')
+    kernelError.pop_back();
+}
+
+void installKernelErrorHandler() {
+  static const bool installed = [] {
+    if (&halide_set_error_handler)
+      halide_set_error_handler(keepKernelError);
+    return true;
+  }();
+  (void)installed;
+}
+
+std::string takeKernelError() {
+  std::lock_guard<std::mutex> lock(kernelErrorMutex);
+  return std::exchange(kernelError, std::string());
+}
 
 // A halide_buffer_t and the dims it points at.
 struct HalideBuffer {
@@ -148,9 +180,13 @@ Status callKernel(KernelFn kernel, const PlanStep &step,
     args.push_back(&s);
   args.push_back(&buffers.back().buffer);
 
-  if (int code = kernel(args.data()); code != 0)
+  installKernelErrorHandler();
+  if (int code = kernel(args.data()); code != 0) {
+    std::string message = takeKernelError();
     return Status::failure("kernel '" + step.kernel + "' failed with code " +
-                           std::to_string(code));
+                           std::to_string(code) +
+                           (message.empty() ? "" : ": " + message));
+  }
   return Status::success();
 }
 

@@ -47,25 +47,43 @@ sumExpRange(const float *x, int32_t begin, int32_t end, float maxValue) {
   return total;
 }
 
+// Raises `maxValue` to the largest of x[begin, end) and returns the first
+// token there that is NaN or +inf, or -1. Blocks are checked with vector
+// max and flag reductions; only a block with a bad value is rescanned.
+__attribute__((target_clones("avx512f", "avx2", "default"))) int32_t
+scanRange(const float *x, int32_t begin, int32_t end, float &maxValue) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  constexpr int32_t kBlock = 256;
+  float best = maxValue;
+  for (int32_t b = begin; b < end; b += kBlock) {
+    int32_t e = b + kBlock < end ? b + kBlock : end;
+    float m = best;
+    int bad = 0;
+#pragma omp simd reduction(max : m) reduction(| : bad)
+    for (int32_t t = b; t < e; ++t) {
+      m = std::max(m, x[t]);
+      bad |= !(x[t] < kInf); // NaN or +inf
+    }
+    if (bad)
+      for (int32_t t = b; t < e; ++t)
+        if (!(x[t] < kInf))
+          return t;
+    best = m;
+  }
+  maxValue = best;
+  return -1;
+}
+
 } // namespace
 
 int32_t scanLogitsRow(const float *x, int32_t n, int32_t masked,
                       float &maxValue) {
-  constexpr float kInf = std::numeric_limits<float>::infinity();
-  float best = -kInf;
-  int32_t bad = -1;
-  for (int32_t t = 0; t < n; ++t) {
-    float v = x[t];
-    if (t == masked)
-      continue;
-    if (!(v < kInf)) { // NaN or +inf
-      bad = t;
-      break;
-    }
-    best = v > best ? v : best;
+  maxValue = -std::numeric_limits<float>::infinity();
+  if (masked >= 0 && masked < n) {
+    int32_t bad = scanRange(x, 0, masked, maxValue);
+    return bad >= 0 ? bad : scanRange(x, masked + 1, n, maxValue);
   }
-  maxValue = best;
-  return bad;
+  return scanRange(x, 0, n, maxValue);
 }
 
 double logSumExpRow(const float *x, int32_t n, int32_t masked,

@@ -35,6 +35,8 @@ constexpr KindInfo kKinds[] = {
     {OpKind::LinearActivation, "linear_activation", "FFf"},
     {OpKind::AddLayerNorm, "add_layer_norm", "FFFF"},
     {OpKind::Attention, "attention", "FFFix"},
+    {OpKind::Argmax, "argmax", "FX"},
+    {OpKind::LogSoftmaxTopK, "log_softmax_top_k", "FXX"},
 };
 
 static_assert(sizeof(kKinds) / sizeof(kKinds[0]) == kNumOpKinds,
@@ -56,7 +58,9 @@ std::optional<OpKind> parseOpKind(std::string_view name) {
 const char *operandSignature(OpKind kind) { return info(kind).operands; }
 
 DType resultType(OpKind kind) {
-  return kind == OpKind::Constant ? DType::Index : DType::F32;
+  if (kind == OpKind::Constant)
+    return DType::Index;
+  return kind == OpKind::Argmax ? DType::I32 : DType::F32;
 }
 
 bool isRuntimeOnly(OpKind kind) {

@@ -37,9 +37,11 @@ enum class OpKind : uint8_t {
   LinearActivation, // linear, then attrs {activation}
   AddLayerNorm,     // layer_norm(x + residual, gamma, beta)
   Attention,        // softmax(mask(q k^T * scale)) v, heads not merged
+  Argmax,           // the greedy token of each logits row (i32 result)
+  LogSoftmaxTopK,   // the k best (log-prob, id) records of each logits row
 };
 
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::Attention) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::LogSoftmaxTopK) + 1;
 
 // The plan's spelling of `kind`, as in the txc dialect ("kv_cache_read").
 const char *opKindName(OpKind kind);
@@ -49,7 +51,8 @@ std::optional<OpKind> parseOpKind(std::string_view name);
 // 'X' an index scalar; lowercase marks an optional operand.
 const char *operandSignature(OpKind kind);
 
-// The result's element type (Index for Constant, F32 otherwise).
+// The result's element type (Index for Constant, I32 for Argmax, F32
+// otherwise).
 DType resultType(OpKind kind);
 
 // Kinds the runtime always executes itself, whatever kernel a step names:

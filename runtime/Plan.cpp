@@ -324,12 +324,31 @@ Status parsePlan(std::string_view text, const std::string &source,
     parseFunction(r, *e, "encode", parsed.encode);
   if (const json *d = r.field(j, "decode_step", "plan", true))
     parseFunction(r, *d, "decode_step", parsed.decodeStep);
+  for (auto &[key, fn] : {std::pair{kDecodeArgmaxKey, &parsed.decodeArgmax},
+                          std::pair{kDecodeTopKKey, &parsed.decodeTopK}})
+    if (const json *f = r.field(j, key, "plan", false))
+      parseFunction(r, *f, key, fn->emplace());
   if (r.failed())
     return r.status();
   if (Status s = verifyPlan(parsed, source); !s.ok())
     return s;
   plan = std::move(parsed);
   return Status::success();
+}
+
+std::vector<const PlanFunction *> Plan::functions() const {
+  std::vector<const PlanFunction *> all{&encode, &decodeStep};
+  for (const std::optional<PlanFunction> *fused : {&decodeArgmax, &decodeTopK})
+    if (*fused)
+      all.push_back(&**fused);
+  return all;
+}
+
+std::vector<PlanFunction *> Plan::functions() {
+  std::vector<PlanFunction *> all;
+  for (const PlanFunction *f : std::as_const(*this).functions())
+    all.push_back(const_cast<PlanFunction *>(f));
+  return all;
 }
 
 Status loadPlanFile(const std::string &path, Plan &plan) {

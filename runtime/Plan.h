@@ -9,6 +9,7 @@
 #include "runtime/Status.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -79,9 +80,19 @@ struct ModelInfo {
 struct Plan {
   ModelInfo model;
   PlanFunction encode, decodeStep;
+  // @decode_step with the fused output ops (fuse-output), when compiled:
+  // it ends in txc.argmax / txc.log_softmax_top_k instead of logits.
+  std::optional<PlanFunction> decodeArgmax, decodeTopK;
+
+  // Every function present: encode, decode_step, then the fused ones.
+  std::vector<const PlanFunction *> functions() const;
+  std::vector<PlanFunction *> functions();
 };
 
 inline constexpr int kPlanFormatVersion = 1;
+// The plan's keys of the fused decoder functions (optional).
+inline constexpr const char *kDecodeArgmaxKey = "decode_step_argmax";
+inline constexpr const char *kDecodeTopKKey = "decode_step_top_k";
 
 // Parses and verifies (PlanVerifier.h) a plan; `source` names it in
 // messages (usually the file path).

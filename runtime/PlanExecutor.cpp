@@ -153,7 +153,8 @@ Status PlanExecutor::inferShapes() {
     for (int id : step.operands)
       shapes.push_back(id < 0 ? nullptr : &values[id].view.shape);
     Dims shape;
-    if (Status s = inferShape(step, shapes, shape); !s.ok())
+    auto indexValue = [&](int o) { return values[step.operands[o]].index; };
+    if (Status s = inferShape(step, shapes, indexValue, shape); !s.ok())
       return Status::failure(where(i) + ": " + s.message());
     const Dims &declared = fn.values[step.result].shape;
     bool fits = declared.size() == shape.size();
@@ -178,7 +179,7 @@ Status PlanExecutor::inferShapes() {
       viewSteps.push_back(i);
       continue;
     }
-    result.view = TensorView(DType::F32, std::move(shape), nullptr);
+    result.view = TensorView(resultType(step.kind), std::move(shape), nullptr);
     result.requestIndex = static_cast<int>(requests.size());
     requests.push_back({result.view.numel() * 4, static_cast<int>(i),
                         std::max(lastUse[step.result], static_cast<int>(i))});

@@ -296,7 +296,7 @@ Status verifyModel(const ModelInfo &m, const std::string &source) {
 Status verifyPlan(const Plan &plan, const std::string &source) {
   if (Status s = verifyModel(plan.model, source); !s.ok())
     return s;
-  for (const PlanFunction *f : {&plan.encode, &plan.decodeStep})
+  for (const PlanFunction *f : plan.functions())
     if (Status s = verifyPlanFunction(*f, source); !s.ok())
       return s;
 
@@ -323,7 +323,24 @@ Status verifyPlan(const Plan &plan, const std::string &source) {
   for (Status &s : checks)
     if (!s.ok())
       return s;
-  return Status::success();
+
+  // The fused forms take @decode_step's arguments, then (k and) the masked
+  // token, and return ids [rows, 1] / top-k records [rows, 1, k, 2].
+  auto checkFused = [&](const std::optional<PlanFunction> &f, size_t extra,
+                        std::pair<DType, int> output) {
+    if (!f)
+      return Status::success();
+    auto args = decodeArgs;
+    args.insert(args.end(), extra, std::pair<DType, int>{DType::Index, -1});
+    auto results = decodeResults;
+    results.front() = output;
+    Status s = checkSignature(*f, f->arguments, args, "arguments", source);
+    return s.ok() ? checkSignature(*f, f->results, results, "results", source)
+                  : s;
+  };
+  if (Status s = checkFused(plan.decodeArgmax, 1, {DType::I32, 2}); !s.ok())
+    return s;
+  return checkFused(plan.decodeTopK, 2, {DType::F32, 4});
 }
 
 } // namespace txc::runtime

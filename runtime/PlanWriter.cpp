@@ -92,8 +92,12 @@ std::string serializePlan(const Plan &plan) {
   // Drop the closing "\n}": the functions follow.
   text.resize(text.size() - 2);
   text += ",\n  \"encode\": " + functionToText(plan.encode) +
-          ",\n  \"decode_step\": " + functionToText(plan.decodeStep) +
-          "\n}\n";
+          ",\n  \"decode_step\": " + functionToText(plan.decodeStep);
+  for (auto &[key, fn] : {std::pair{kDecodeArgmaxKey, &plan.decodeArgmax},
+                          std::pair{kDecodeTopKKey, &plan.decodeTopK}})
+    if (*fn)
+      text += ",\n  \"" + std::string(key) + "\": " + functionToText(**fn);
+  text += "\n}\n";
   return text;
 }
 

@@ -1,6 +1,7 @@
 #include "runtime/Search.h"
 
 #include "runtime/LogSumExp.h"
+#include "runtime/TokenSelection.h"
 
 #include <algorithm>
 #include <cmath>
@@ -60,43 +61,64 @@ Status rowNormalizer(const float *logits, int32_t vocab, int32_t masked,
   return Status::success();
 }
 
-// Appends the `count` best candidates of one hypothesis in ranking order,
-// leaving out impossible (-inf) ones. Every candidate the sentence's ranking
-// can reach is among them: a hypothesis contributes at most one EOS, and the
-// search takes at most `beam` non-EOS candidates, so count = beam + 1.
-// Within one hypothesis the log-prob orders tokens as the logit does, so
-// tokens are picked on logits and only the picked ones get a score.
+// Adds a candidate unless it is impossible (-inf).
+void addCandidate(double score, int hypothesis, int32_t token,
+                  std::vector<Candidate> &out) {
+  if (score != kNegInf)
+    out.push_back(Candidate{score, hypothesis, token});
+}
+
+// Appends the `count` best candidates of one hypothesis from its raw logits.
+// Every candidate the sentence's ranking can reach is among them: a
+// hypothesis contributes at most one EOS, and the search takes at most
+// `beam` non-EOS candidates, so count = beam + 1. Within one hypothesis the
+// log-prob orders tokens as the logit does, so tokens are picked on logits
+// and only the picked ones get a score.
 void appendBestCandidates(const float *logits, int32_t vocab, int32_t masked,
                           double logSum, const LiveHypothesis &hyp,
-                          int hypothesis, size_t count,
+                          int hypothesis, int32_t count,
+                          std::vector<TokenLogit> &best,
                           std::vector<Candidate> &out) {
-  size_t begin = out.size();
-  auto before = [](const std::pair<float, int32_t> &a,
-                   const std::pair<float, int32_t> &b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
-  std::vector<std::pair<float, int32_t>> best;
-  best.reserve(count + 1);
-  for (int32_t t = 0; t < vocab; ++t) {
-    float v = logits[t];
-    if (t == masked || v == -std::numeric_limits<float>::infinity())
-      continue;
-    if (best.size() == count && !(v > best.back().first))
-      continue;
-    std::pair<float, int32_t> item{v, t};
-    best.insert(std::upper_bound(best.begin(), best.end(), item, before),
-                item);
-    if (best.size() > count)
-      best.pop_back();
+  best.resize(static_cast<size_t>(count));
+  int32_t found = topTokens(logits, vocab, masked, count, best.data());
+  for (int32_t i = 0; i < found; ++i)
+    addCandidate(hyp.score + (static_cast<double>(best[i].logit) - logSum),
+                 hypothesis, best[i].token, out);
+}
+
+// The candidates of one hypothesis from `count` top-k records.
+Status appendRecordCandidates(const float *records, int32_t count,
+                              const LiveHypothesis &hyp, int hypothesis,
+                              std::vector<Candidate> &out, int sentence,
+                              int step) {
+  if (count > 0 && records[1] < 0 && !std::isnan(records[0]))
+    return Status::failure("decoder logits of " + where(sentence, step) +
+                           " have no finite value");
+  for (int32_t i = 0; i < count; ++i) {
+    float logProb = records[2 * i];
+    if (std::isnan(logProb))
+      return Status::failure("decoder logits of " + where(sentence, step) +
+                             " contain NaN or +inf");
+    if (records[2 * i + 1] >= 0)
+      addCandidate(hyp.score + static_cast<double>(logProb), hypothesis,
+                   static_cast<int32_t>(records[2 * i + 1]), out);
   }
-  for (const auto &[value, token] : best) {
-    Candidate c{hyp.score + (static_cast<double>(value) - logSum), hypothesis,
-                token};
-    if (c.score == kNegInf)
-      continue;
-    auto at = std::upper_bound(out.begin() + begin, out.end(), c, ranksBefore);
-    out.insert(at, c);
-  }
+  return Status::success();
+}
+
+// The one candidate of a greedy hypothesis from its argmax token.
+Status appendArgmaxCandidate(int32_t token, const LiveHypothesis &hyp,
+                             std::vector<Candidate> &out, int sentence,
+                             int step) {
+  if (token == kNonFiniteLogit)
+    return Status::failure("decoder logits of " + where(sentence, step) +
+                           " contain NaN or +inf");
+  if (token < 0)
+    return Status::failure("decoder logits of " + where(sentence, step) +
+                           " have no finite value");
+  out.push_back(Candidate{hyp.score + std::numeric_limits<double>::quiet_NaN(),
+                          0, token});
+  return Status::success();
 }
 
 Hypothesis finish(std::vector<int32_t> ids, double score, int length,
@@ -203,9 +225,21 @@ Status searchBatch(StepModel &model, const SearchConfig &config,
   }
 
   const size_t vocab = static_cast<size_t>(config.vocabSize);
+  const int32_t perHypothesis = options.beam + 1;
+  StepRequest request;
+  if (!observer && options.beam == 1 && model.provides(StepOutput::Argmax))
+    request.output = StepOutput::Argmax;
+  else if (!observer && model.provides(StepOutput::TopK))
+    request = StepRequest{StepOutput::TopK, perHypothesis, -1};
+  const size_t valuesPerRow = request.output == StepOutput::Logits ? vocab
+                              : request.output == StepOutput::TopK
+                                  ? 2 * static_cast<size_t>(perHypothesis)
+                                  : 0;
   StepRows rows;
-  std::vector<float> logits;
+  std::vector<float> values;
+  std::vector<int32_t> tokens;
   std::vector<Candidate> candidates;
+  std::vector<TokenLogit> best;
   for (int step = 0; step < options.maxLength; ++step) {
     rows.tokens.clear();
     rows.origin.clear();
@@ -223,34 +257,54 @@ Status searchBatch(StepModel &model, const SearchConfig &config,
     if (rows.tokens.empty())
       break;
 
-    logits.clear();
-    if (Status s = model.step(step, rows, logits); !s.ok())
-      return s;
-    if (logits.size() != rows.tokens.size() * vocab)
-      return Status::failure("decoder step " + std::to_string(step) +
-                             " returned " + std::to_string(logits.size()) +
-                             " logits for " +
-                             std::to_string(rows.tokens.size()) +
-                             " rows of vocabulary " + std::to_string(vocab));
-
     int32_t masked = step < options.minLength ? config.eos : -1;
-    for (size_t row = 0; row < rows.tokens.size();) {
+    request.maskedToken = masked;
+    values.clear();
+    tokens.clear();
+    if (Status s = model.step(step, rows, request, values, tokens); !s.ok())
+      return s;
+    const size_t rowCount = rows.tokens.size();
+    size_t got = request.output == StepOutput::Argmax ? tokens.size()
+                                                      : values.size();
+    size_t want = rowCount * (request.output == StepOutput::Argmax
+                                  ? 1
+                                  : valuesPerRow);
+    if (got != want)
+      return Status::failure("decoder step " + std::to_string(step) +
+                             " returned " + std::to_string(got) +
+                             " values for " + std::to_string(rowCount) +
+                             " rows; the search expects " +
+                             std::to_string(want));
+
+    for (size_t row = 0; row < rowCount;) {
       int s = rows.sentence[row];
       SentenceSearch &search = searches[s];
       int32_t firstRow = static_cast<int32_t>(row);
       candidates.clear();
       for (size_t h = 0; h < search.live.size(); ++h, ++row) {
-        const float *rowLogits = logits.data() + row * vocab;
-        if (observer)
-          observer(s, step, static_cast<int>(h), rowLogits);
-        double logSum = 0;
-        if (Status st = rowNormalizer(rowLogits, config.vocabSize, masked,
-                                      logSum, s, step);
-            !st.ok())
+        const LiveHypothesis &hyp = search.live[h];
+        const int hypothesis = static_cast<int>(h);
+        Status st = Status::success();
+        if (request.output == StepOutput::Argmax) {
+          st = appendArgmaxCandidate(tokens[row], hyp, candidates, s, step);
+        } else if (request.output == StepOutput::TopK) {
+          st = appendRecordCandidates(values.data() + row * valuesPerRow,
+                                      perHypothesis, hyp, hypothesis,
+                                      candidates, s, step);
+        } else {
+          const float *rowLogits = values.data() + row * vocab;
+          if (observer)
+            observer(s, step, hypothesis, rowLogits);
+          double logSum = 0;
+          st = rowNormalizer(rowLogits, config.vocabSize, masked, logSum, s,
+                             step);
+          if (st.ok())
+            appendBestCandidates(rowLogits, config.vocabSize, masked, logSum,
+                                 hyp, hypothesis, perHypothesis, best,
+                                 candidates);
+        }
+        if (!st.ok())
           return st;
-        appendBestCandidates(rowLogits, config.vocabSize, masked, logSum,
-                             search.live[h], static_cast<int>(h),
-                             options.beam + 1, candidates);
       }
       std::sort(candidates.begin(), candidates.end(), ranksBefore);
       advance(search, candidates, config, options, firstRow, step + 1);

@@ -49,15 +49,35 @@ struct StepRows {
   std::vector<int32_t> sentence; // its sentence's index in the batch
 };
 
+// What a decoder call gives the search for each row.
+enum class StepOutput : uint8_t {
+  Logits, // `values`: vocabSize raw logits per row
+  Argmax, // `tokens`: one id per row, as argmaxToken (TokenSelection.h)
+          // returns it; greedy search needs nothing else
+  TopK,   // `values`: k records (log-prob, token id) per row, as
+          // logSoftmaxTopK (TokenSelection.h) writes them
+};
+
+struct StepRequest {
+  StepOutput output = StepOutput::Logits;
+  int32_t k = 0;            // TopK: records per row
+  int32_t maskedToken = -1; // Argmax, TopK: the token counted as -inf
+};
+
 class StepModel {
 public:
   virtual ~StepModel() = default;
-  // Runs the decoder for `rows` at position `stepIndex` and fills `logits`
-  // with rows x vocabSize raw logits, row-major. Caches kept between calls
-  // are first reordered so row i continues the previous call's row
+  // Whether step() can produce `output`; every model produces Logits.
+  virtual bool provides(StepOutput output) const {
+    return output == StepOutput::Logits;
+  }
+  // Runs the decoder for `rows` at position `stepIndex` and fills `values`
+  // or `tokens`, row-major, as `request.output` says. Caches kept between
+  // calls are first reordered so row i continues the previous call's row
   // rows.origin[i]; finished sentences have left, so rows shrink.
   virtual Status step(int stepIndex, const StepRows &rows,
-                      std::vector<float> &logits) = 0;
+                      const StepRequest &request, std::vector<float> &values,
+                      std::vector<int32_t> &tokens) = 0;
 };
 
 // Sees the raw logits (before EOS masking) of each row: `hypothesis` is the
@@ -69,7 +89,10 @@ using LogitsObserver = std::function<void(int sentence, int step,
 Status validateSearch(const SearchConfig &config, const SearchOptions &options);
 
 // Decodes `sentences` sentences, calling `model` once per step for all live
-// rows; fills `results` with one entry per sentence. Fails if the options
+// rows; fills `results` with one entry per sentence. The model is asked for
+// argmax tokens (greedy) or top-k records (beam) when it provides them and
+// no observer wants raw logits. Greedy hypotheses chosen by argmax have a
+// NaN score: no softmax is computed for them. Fails if the options
 // are invalid, the model fails, or it returns NaN/+inf logits or the wrong
 // number of them.
 Status searchBatch(StepModel &model, const SearchConfig &config,

@@ -104,6 +104,7 @@ Status inferAttention(const std::vector<const Dims *> &ops, Dims &result) {
 } // namespace
 
 Status inferShape(const PlanStep &step, const std::vector<const Dims *> &ops,
+                  const std::function<int64_t(int)> &indexValue,
                   Dims &result) {
   auto op = [&](int i) -> const Dims & { return *ops[i]; };
   switch (step.kind) {
@@ -217,6 +218,23 @@ Status inferShape(const PlanStep &step, const std::vector<const Dims *> &ops,
   }
   case OpKind::Attention:
     return inferAttention(ops, result);
+  case OpKind::Argmax:
+    if (op(0).empty())
+      return mismatch("logits " + operandText(0, op(0)) + " need a vocabulary axis");
+    result.assign(op(0).begin(), op(0).end() - 1);
+    return Status::success();
+  case OpKind::LogSoftmaxTopK: {
+    if (op(0).empty())
+      return mismatch("logits " + operandText(0, op(0)) + " need a vocabulary axis");
+    int64_t k = indexValue(1);
+    if (k < 1 || k > op(0).back())
+      return mismatch("top-k needs k in [1, " + std::to_string(op(0).back()) +
+                      "], got " + std::to_string(k));
+    result = op(0);
+    result.back() = k;
+    result.push_back(2);
+    return Status::success();
+  }
   }
   return mismatch("unknown op kind");
 }

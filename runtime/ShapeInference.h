@@ -5,13 +5,17 @@
 
 #include "runtime/Plan.h"
 
+#include <functional>
+
 namespace txc::runtime {
 
 // `operands` has one entry per operand position: the operand's shape, or
-// null for an absent optional operand (index operands have rank 0). Fails,
-// saying which dims disagree, when they do not fit the kind's contract.
-// Weight and Constant results come from the plan, not from here.
+// null for an absent optional operand (index operands have rank 0).
+// `indexValue(i)` is the value of index operand i, for the kinds whose
+// result size is one (log_softmax_top_k's k). Fails, saying which dims
+// disagree, when they do not fit the kind's contract. Weight and Constant
+// results come from the plan, not from here.
 Status inferShape(const PlanStep &step, const std::vector<const Dims *> &operands,
-                  Dims &result);
+                  const std::function<int64_t(int)> &indexValue, Dims &result);
 
 } // namespace txc::runtime

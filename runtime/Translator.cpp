@@ -82,7 +82,19 @@ Status Translator::build(const KernelTable &kernels, ExecutorOptions options) {
                                       options, decoder);
       !s.ok())
     return s;
-  decoderSession = std::make_unique<DecoderSession>(*decoder, plan.model);
+  DecodeExecutors executors{decoder.get(), nullptr, nullptr};
+  std::pair<const std::optional<PlanFunction> *, std::unique_ptr<PlanExecutor> *>
+      fused[] = {{&plan.decodeArgmax, &decodeArgmax},
+                 {&plan.decodeTopK, &decodeTopK}};
+  for (auto &[function, executor] : fused)
+    if (*function)
+      if (Status s = PlanExecutor::create(**function, weights, kernels,
+                                          options, *executor);
+          !s.ok())
+        return s;
+  executors.argmax = decodeArgmax.get();
+  executors.topK = decodeTopK.get();
+  decoderSession = std::make_unique<DecoderSession>(executors, plan.model);
   return Status::success();
 }
 

@@ -72,6 +72,7 @@ private:
   std::unique_ptr<WeightFile> weightFile;
   WeightTable weights;
   std::unique_ptr<PlanExecutor> encoder, decoder;
+  std::unique_ptr<PlanExecutor> decodeArgmax, decodeTopK; // when compiled
   std::unique_ptr<DecoderSession> decoderSession;
   std::vector<int32_t> srcIds, srcLengths;
 };

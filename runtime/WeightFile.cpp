@@ -138,7 +138,7 @@ Status checkWeightsMatchPlan(const WeightFile &weights, const Plan &plan) {
                            "'");
   int checked = 0, wrong = 0;
   std::string first;
-  for (const PlanFunction *f : {&plan.encode, &plan.decodeStep}) {
+  for (const PlanFunction *f : plan.functions()) {
     for (const PlanStep &step : f->steps) {
       if (step.kind != OpKind::Weight)
         continue;

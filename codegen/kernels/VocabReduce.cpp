@@ -46,14 +46,25 @@ VocabReducePipeline buildVocabReduce(const VocabReduceParams &params,
     logSum.compute_at(out, r);
   } else {
     // The lowest index holding the row's maximum: a min-reduction of
-    // indices, vectorizable unlike a running argmax.
+    // indices, vectorizable unlike a running argmax. Halide compiles float
+    // math assuming no NaN or infinity, so those are told apart on the
+    // bits: a NaN or +inf anywhere gives -2 (the min), -inf never counts,
+    // and a row of only -inf gives vocab, which becomes -1 below.
+    Expr bits = reinterpret(Int(32), logits(v, r));
+    Expr magnitude = bits & 0x7fffffff;
+    Expr nanOrPlusInf =
+        magnitude > 0x7f800000 || bits == 0x7f800000;
+    Expr minusInfBits = bits == int32_t(0xff800000u);
     Func index("best_index");
-    index(v, r) = select(logits(v, r) == best, v, vocab);
+    index(v, r) = select(nanOrPlusInf, -2,
+                         logits(v, r) == best && !minusInfBits, v, vocab);
     firstBest =
         reduceRow("first_best", ReduceOp::Min, index, vocab, {r}, lanes);
     out = Func("argmax");
-    // A row of -inf logits still names a token: the first one.
-    out(r) = min(firstBest.total(r), vocab - 1);
+    // The codes of runtime/TokenSelection.h: -1 when no logit is finite,
+    // -2 when one is NaN or +inf.
+    Expr first = firstBest.total(r);
+    out(r) = select(first == vocab, -1, first);
   }
 
   constrainBuffer(reduce.logits, {vocab}, /*dense=*/true);

@@ -4,6 +4,10 @@
 #include "TensorTestUtils.h"
 
 #include "codegen/kernels/VocabReduce.h"
+#include "runtime/TokenSelection.h"
+
+#include <cmath>
+#include <limits>
 
 namespace txc::codegen {
 namespace {
@@ -74,6 +78,35 @@ TEST(VocabReduceKernel, ArgmaxOfASmallVocabulary) {
   std::vector<int> want = referenceArgmax(elements(logits), 7, vocab, -1);
   for (int r = 0; r < 7; ++r)
     EXPECT_EQ(out(r), want[r]) << "row " << r;
+}
+
+TEST(VocabReduceKernel, ArgmaxFlagsRowsTheSearchMustReject) {
+  const int vocab = 100, rows = 5;
+  const float inf = std::numeric_limits<float>::infinity();
+  VocabReducePipeline kernel = buildVocabReduce(
+      reduction(vocab, VocabReduction::Argmax), jitTarget());
+  std::mt19937 rng(64);
+  Halide::Buffer<float> logits = randomTensor({rows, vocab}, rng, -5, 5);
+  for (int t = 0; t < vocab; ++t)
+    logits(t, 0) = -inf;                  // nothing finite
+  logits(37, 1) = std::nanf("");          // NaN anywhere
+  logits(99, 2) = inf;                    // +inf
+  for (int t = 0; t < vocab; ++t)         // only the masked token finite
+    logits(t, 3) = t == 3 ? 1.0f : -inf;
+  logits(50, 4) = 9.0f;                   // an ordinary row
+  Halide::Buffer<int32_t> out = intTensor({rows});
+  kernel.logits.set(logits);
+  kernel.maskedToken.set(3);
+  kernel.pipeline.realize(out);
+  std::vector<int32_t> want = {runtime::kNoFiniteLogit,
+                               runtime::kNonFiniteLogit,
+                               runtime::kNonFiniteLogit,
+                               runtime::kNoFiniteLogit, 50};
+  for (int r = 0; r < rows; ++r) {
+    EXPECT_EQ(out(r), want[r]) << "row " << r;
+    EXPECT_EQ(runtime::argmaxToken(&logits(0, r), vocab, 3), want[r])
+        << "row " << r;
+  }
 }
 
 } // namespace

@@ -201,7 +201,9 @@ public:
         sources(sources) {}
 
   runtime::Status step(int stepIndex, const runtime::StepRows &rows,
-                       std::vector<float> &logits) override {
+                       const runtime::StepRequest &,
+                       std::vector<float> &logits,
+                       std::vector<int32_t> &) override {
     std::vector<Ids> next;
     for (size_t i = 0; i < rows.tokens.size(); ++i) {
       Ids prefix = stepIndex == 0 ? Ids() : prefixes[rows.origin[i]];

@@ -15,6 +15,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 using namespace txc;
 using namespace txc::testing;
 
@@ -176,7 +179,97 @@ TEST_F(PassNumerics, DefaultPipelineKeepsResults) {
                 EXPECT_GT(countStackedPackedWeights(after), 0);
                 EXPECT_EQ(countOps<LinearOp>(after), 0);
                 EXPECT_EQ(countOps<SoftmaxOp>(after), 0);
+                EXPECT_EQ(countOps<ArgmaxOp>(after), 1);
+                EXPECT_EQ(countOps<LogSoftmaxTopKOp>(after), 1);
               });
+}
+
+// The greedy choice and the k best (log-prob, id) records of one logits row,
+// by sorting the whole row in double: independent of TokenSelection.
+struct RowChoice {
+  int32_t argmax = -1;
+  std::vector<std::pair<double, int32_t>> best;
+};
+
+RowChoice chooseFromRow(llvm::ArrayRef<float> row, int32_t masked, int64_t k) {
+  RowChoice choice;
+  std::vector<int32_t> order;
+  double maxValue = -INFINITY;
+  for (int32_t t = 0; t < int32_t(row.size()); ++t)
+    if (t != masked) {
+      order.push_back(t);
+      maxValue = std::max(maxValue, double(row[t]));
+    }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+  double sum = 0;
+  for (int32_t t : order)
+    sum += std::exp(double(row[t]) - maxValue);
+  double logSum = maxValue + std::log(sum);
+  choice.argmax = order.front();
+  for (int64_t i = 0; i < k && i < int64_t(order.size()); ++i)
+    choice.best.push_back({double(row[order[i]]) - logSum, order[i]});
+  return choice;
+}
+
+// fuse-output: @decode_step is unchanged, and on every recorded step the
+// argmax and top-k forms choose what a plain sort of its logits chooses,
+// with and without a masked token.
+TEST_F(PassNumerics, FuseOutputChoosesWhatTheLogitsSay) {
+  unsigned seed = 40;
+  for (const ModelVariant &variant : modelVariants()) {
+    SCOPED_TRACE(variant.name);
+    ++seed;
+    mlir::OwningOpRef<mlir::ModuleOp> module = build(variant.spec);
+    ASSERT_TRUE(module);
+    RandomWeights weights(variant.spec, seed);
+    auto calls = recordCalls(*module, variant.spec, weights, seed);
+    ASSERT_TRUE(bool(calls)) << llvm::toString(calls.takeError());
+    mlir::OwningOpRef<mlir::ModuleOp> after =
+        transform(*module, single(createFuseOutputPass));
+    EXPECT_EQ(countOps<ArgmaxOp>(*after), 1);
+    EXPECT_EQ(countOps<LogSoftmaxTopKOp>(*after), 1);
+    EXPECT_EQ(replay(*after, weights, *calls), "");
+
+    auto argmaxFn = after->lookupSymbol<mlir::FuncOp>("decode_step_argmax");
+    auto topKFn = after->lookupSymbol<mlir::FuncOp>("decode_step_top_k");
+    ASSERT_TRUE(argmaxFn && topKFn);
+    Evaluator evaluator(weights);
+    const int64_t vocab = variant.spec.targetVocab, k = 5;
+    for (const RecordedCall &call : *calls) {
+      if (call.function != "decode_step")
+        continue;
+      const EvalValue &logits = call.results[0];
+      for (int32_t masked : {-1, int32_t(variant.spec.eosId)}) {
+        std::vector<EvalValue> args = call.args;
+        args.push_back(EvalValue::index(masked));
+        auto ids = evaluator.run(argmaxFn, args);
+        ASSERT_TRUE(bool(ids)) << llvm::toString(ids.takeError());
+        args.insert(args.end() - 1, EvalValue::index(k));
+        auto records = evaluator.run(topKFn, args);
+        ASSERT_TRUE(bool(records)) << llvm::toString(records.takeError());
+        // The caches come back as @decode_step returns them.
+        EXPECT_EQ(compareResults(llvm::makeArrayRef(call.results).drop_front(),
+                                 llvm::makeArrayRef(*records).drop_front()),
+                  "");
+        const int64_t rows = logits.f32().size() / vocab;
+        ASSERT_EQ((*ids)[0].i32().size(), size_t(rows));
+        ASSERT_EQ((*records)[0].f32().size(), size_t(rows * k * 2));
+        for (int64_t r = 0; r < rows; ++r) {
+          RowChoice want =
+              chooseFromRow(logits.f32().slice(r * vocab, vocab), masked, k);
+          EXPECT_EQ((*ids)[0].i32()[r], want.argmax) << "row " << r;
+          const float *got = (*records)[0].f32().data() + r * k * 2;
+          for (int64_t i = 0; i < k; ++i) {
+            EXPECT_EQ(int32_t(got[2 * i + 1]), want.best[i].second)
+                << "row " << r << " rank " << i;
+            EXPECT_NEAR(got[2 * i], want.best[i].first, 1e-5)
+                << "row " << r << " rank " << i;
+          }
+        }
+      }
+    }
+  }
 }
 
 // The comparison is strict enough to catch a fusion that wires one

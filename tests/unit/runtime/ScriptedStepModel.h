@@ -5,6 +5,7 @@
 #pragma once
 
 #include "runtime/Search.h"
+#include "runtime/TokenSelection.h"
 
 #include <cmath>
 #include <map>
@@ -32,8 +33,18 @@ public:
     scripted[{sentence, std::move(prefix)}] = std::move(logits);
   }
 
-  Status step(int stepIndex, const StepRows &rows,
-              std::vector<float> &logits) override {
+  // Makes the model also answer with argmax tokens or top-k records,
+  // computed from its scripted logits as the fused output ops compute them.
+  void provideFusedOutputs() { fused = true; }
+  bool provides(StepOutput output) const override {
+    return fused || output == StepOutput::Logits;
+  }
+
+  Status step(int stepIndex, const StepRows &rows, const StepRequest &request,
+              std::vector<float> &values,
+              std::vector<int32_t> &tokens) override {
+    requests.push_back(request);
+    std::vector<float> logits;
     if (stepIndex != static_cast<int>(calls.size()))
       return Status::failure("steps out of order");
     calls.push_back(rows);
@@ -59,13 +70,29 @@ public:
     }
     prefixes = std::move(next);
     previousSentence = rows.sentence;
+    const int32_t vocab = static_cast<int32_t>(defaultLogits.size());
+    for (size_t i = 0; i < rows.tokens.size(); ++i) {
+      const float *row = logits.data() + i * vocab;
+      if (request.output == StepOutput::Argmax) {
+        tokens.push_back(argmaxToken(row, vocab, request.maskedToken));
+      } else if (request.output == StepOutput::TopK) {
+        size_t at = values.size();
+        values.resize(at + 2 * request.k);
+        logSoftmaxTopK(row, vocab, request.maskedToken, request.k,
+                       values.data() + at);
+      }
+    }
+    if (request.output == StepOutput::Logits)
+      values.insert(values.end(), logits.begin(), logits.end());
     return Status::success();
   }
 
-  std::vector<StepRows> calls; // every call's rows, in order
+  std::vector<StepRows> calls;       // every call's rows, in order
+  std::vector<StepRequest> requests; // and what each asked for
 
 private:
   std::vector<float> defaultLogits;
+  bool fused = false;
   std::map<std::pair<int, std::vector<int32_t>>, std::vector<float>> scripted;
   std::vector<std::vector<int32_t>> prefixes; // generated ids of each row
   std::vector<int32_t> previousSentence;

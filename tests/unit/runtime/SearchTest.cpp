@@ -27,11 +27,34 @@ SearchOptions options(int beam, int maxLength, int nBest = 1) {
   return o;
 }
 
+// Searches with `model` over raw logits, and again with a copy that answers
+// with argmax tokens / top-k records as the fused output ops do: both must
+// choose the same hypotheses (greedy ones chosen by argmax carry no score).
 std::vector<SentenceResult> run(ScriptedStepModel &model,
                                 const SearchOptions &o, int sentences = 1) {
-  std::vector<SentenceResult> results;
+  ScriptedStepModel fusedModel = model;
+  fusedModel.provideFusedOutputs();
+  std::vector<SentenceResult> results, fused;
   Status s = searchBatch(model, kConfig, o, sentences, results);
   EXPECT_TRUE(s.ok()) << s.message();
+  s = searchBatch(fusedModel, kConfig, o, sentences, fused);
+  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(model.calls.size(), fusedModel.calls.size());
+  for (const StepRequest &r : fusedModel.requests)
+    EXPECT_EQ(r.output, o.beam == 1 ? StepOutput::Argmax : StepOutput::TopK);
+  EXPECT_EQ(results.size(), fused.size());
+  for (size_t i = 0; i < std::min(results.size(), fused.size()); ++i) {
+    const auto &want = results[i].hypotheses, &got = fused[i].hypotheses;
+    EXPECT_EQ(want.size(), got.size()) << "sentence " << i;
+    for (size_t h = 0; h < std::min(want.size(), got.size()); ++h) {
+      EXPECT_EQ(want[h].ids, got[h].ids) << "sentence " << i << " hyp " << h;
+      EXPECT_EQ(want[h].length, got[h].length);
+      if (o.beam == 1 && !fusedModel.calls.empty())
+        EXPECT_TRUE(std::isnan(got[h].score));
+      else
+        EXPECT_NEAR(want[h].score, got[h].score, 1e-5);
+    }
+  }
   return results;
 }
 
@@ -268,7 +291,8 @@ TEST(BeamSearch, EqualMinAndMaxLengthIsTopNOverBeamTimesVocab) {
 
 TEST(SearchErrors, WrongLogitCountFails) {
   class ShortModel : public StepModel {
-    Status step(int, const StepRows &, std::vector<float> &logits) override {
+    Status step(int, const StepRows &, const StepRequest &,
+                std::vector<float> &logits, std::vector<int32_t> &) override {
       logits.assign(3, 0.f);
       return Status::success();
     }
@@ -276,20 +300,43 @@ TEST(SearchErrors, WrongLogitCountFails) {
   std::vector<SentenceResult> results;
   Status s = searchBatch(model, kConfig, options(1, 5), 1, results);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("returned 3 logits"), std::string::npos);
+  EXPECT_NE(s.message().find("returned 3 values"), std::string::npos);
 }
 
 TEST(SearchErrors, NanLogitsFail) {
-  ScriptedStepModel model({0, std::nanf(""), 0, 0});
-  std::vector<SentenceResult> results;
-  Status s = searchBatch(model, kConfig, options(2, 5), 1, results);
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("NaN"), std::string::npos);
+  for (int beam : {1, 2})
+    for (bool fused : {false, true}) {
+      ScriptedStepModel model({0, std::nanf(""), 0, 0});
+      if (fused)
+        model.provideFusedOutputs();
+      std::vector<SentenceResult> results;
+      Status s = searchBatch(model, kConfig, options(beam, 5), 1, results);
+      ASSERT_FALSE(s.ok());
+      EXPECT_NE(s.message().find("NaN"), std::string::npos) << s.message();
+    }
+}
+
+TEST(SearchErrors, RowsWithoutAFiniteLogitFail) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int beam : {1, 2})
+  for (bool fused : {false, true}) {
+    ScriptedStepModel model({-inf, -inf, -inf, 0});
+    if (fused)
+      model.provideFusedOutputs();
+    SearchOptions o = options(beam, 5);
+    o.minLength = 1; // masks EOS, the only finite logit
+    std::vector<SentenceResult> results;
+    Status s = searchBatch(model, kConfig, o, 1, results);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("no finite value"), std::string::npos)
+        << s.message();
+  }
 }
 
 TEST(SearchErrors, ModelFailurePropagates) {
   class FailingModel : public StepModel {
-    Status step(int, const StepRows &, std::vector<float> &) override {
+    Status step(int, const StepRows &, const StepRequest &,
+                std::vector<float> &, std::vector<int32_t> &) override {
       return Status::failure("decoder broke");
     }
   } model;

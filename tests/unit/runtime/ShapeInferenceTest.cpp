@@ -19,7 +19,7 @@ Status infer(const PlanStep &step, const std::vector<std::optional<Dims>> &shape
   std::vector<const Dims *> ptrs;
   for (const auto &s : shapes)
     ptrs.push_back(s ? &*s : nullptr);
-  return inferShape(step, ptrs, out);
+  return inferShape(step, ptrs, [](int) { return int64_t(0); }, out);
 }
 
 Dims inferOk(const PlanStep &step, const std::vector<std::optional<Dims>> &shapes) {

@@ -79,8 +79,8 @@ public:
       : decoder(decoder), model(model), encoded(encoded),
         lengths(std::move(lengths)) {}
 
-  Status step(int stepIndex, const StepRows &rows,
-              std::vector<float> &logits) override {
+  Status step(int stepIndex, const StepRows &rows, const StepRequest &,
+              std::vector<float> &logits, std::vector<int32_t> &) override {
     const int64_t n = rows.tokens.size(), t = stepIndex + 1;
     std::vector<std::vector<int32_t>> next;
     for (int64_t r = 0; r < n; ++r) {
