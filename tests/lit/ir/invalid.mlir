@@ -182,3 +182,35 @@ func @ids_type(%t: tensor<16x8xf32>, %ids: tensor<?x?xf32>) {
   %e = txc.embedding %t, %ids {scale = 1.0 : f64} : (tensor<16x8xf32>, tensor<?x?xf32>) -> tensor<?x?x8xf32>
   return
 }
+
+// -----
+
+func @argmax_result(%l: tensor<?x1x16xf32>, %m: index) {
+  // expected-error @+1 {{'txc.argmax' op expects result shape [?x1] but got 'tensor<?x16xi32>'}}
+  %y = txc.argmax %l, %m : (tensor<?x1x16xf32>, index) -> tensor<?x16xi32>
+  return
+}
+
+// -----
+
+func @argmax_scalar(%l: tensor<f32>, %m: index) {
+  // expected-error @+1 {{'txc.argmax' op expects an input of rank >= 1 but got 'tensor<f32>'}}
+  %y = txc.argmax %l, %m : (tensor<f32>, index) -> tensor<i32>
+  return
+}
+
+// -----
+
+func @top_k_records(%l: tensor<?x1x16xf32>, %k: index, %m: index) {
+  // expected-error @+1 {{'txc.log_softmax_top_k' op expects result shape [?x1x?x2] but got 'tensor<?x1x4x3xf32>'}}
+  %y = txc.log_softmax_top_k %l, %k, %m : (tensor<?x1x16xf32>, index, index) -> tensor<?x1x4x3xf32>
+  return
+}
+
+// -----
+
+func @top_k_vocab(%l: tensor<?x1x16777216xf32>, %k: index, %m: index) {
+  // expected-error @+1 {{'txc.log_softmax_top_k' op expects a vocabulary below 2^24 so token ids are exact in f32 records but got 16777216}}
+  %y = txc.log_softmax_top_k %l, %k, %m : (tensor<?x1x16777216xf32>, index, index) -> tensor<?x1x?x2xf32>
+  return
+}
