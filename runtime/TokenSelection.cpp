@@ -1,5 +1,6 @@
 #include "runtime/TokenSelection.h"
 
+#include "runtime/FloatLanes.h"
 #include "runtime/LogSumExp.h"
 
 #include <algorithm>
@@ -12,14 +13,23 @@ namespace {
 constexpr float kInf = std::numeric_limits<float>::infinity();
 // Tokens per block whose largest logit decides whether the block can hold a
 // candidate at all; nearly every block of a long row is skipped on it.
-constexpr int32_t kBlock = 64;
+constexpr int32_t kBlock = 4 * kLanes;
 
+// The largest of x[0..count), count <= kBlock.
 __attribute__((target_clones("avx512f", "avx2", "default"))) float
 blockMax(const float *x, int32_t count) {
   float m = -kInf;
-#pragma omp simd reduction(max : m)
-  for (int32_t t = 0; t < count; ++t)
-    m = std::max(m, x[t]);
+  int32_t t = 0;
+  if (count == kBlock) {
+    Floats16 a = load16(x), b = load16(x + kLanes);
+    Floats16 c = load16(x + 2 * kLanes), d = load16(x + 3 * kLanes);
+    a = a > b ? a : b;
+    c = c > d ? c : d;
+    m = maxLane(a > c ? a : c);
+    t = count;
+  }
+  for (; t < count; ++t)
+    m = x[t] > m ? x[t] : m;
   return m;
 }
 
