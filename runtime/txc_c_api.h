@@ -53,7 +53,9 @@ typedef struct txc_decode_options {
 typedef struct txc_hypothesis {
   int32_t *ids; /* generated ids, without the start token and EOS */
   int length;   /* number of ids */
-  double score; /* sum of log-probs / length^length_penalty */
+  double score; /* sum of log-probs / length^length_penalty; NaN for greedy
+                   search (beam 1) on a model compiled with fuse-output,
+                   which never normalizes the logits */
 } txc_hypothesis;
 
 typedef struct txc_sentence {
