@@ -45,6 +45,10 @@ int64_t countStackedPackedWeights(mlir::ModuleOp module) {
 using AddPasses = std::function<void(mlir::PassManager &)>;
 using ExpectRewritten =
     std::function<void(mlir::ModuleOp before, mlir::ModuleOp after)>;
+// Further checks of a transformed module on the recorded calls.
+using CheckCalls = std::function<void(
+    mlir::ModuleOp after, const ModelSpec &spec, const WeightSource &weights,
+    llvm::ArrayRef<RecordedCall> calls)>;
 
 class PassNumerics : public ::testing::Test {
 protected:
@@ -105,9 +109,10 @@ protected:
 
   // For every model variant: records the calls on the primitive module,
   // runs the passes on a copy, checks with `expectRewritten` that they
-  // changed it, and that the copy gives the recorded results.
+  // changed it, that the copy gives the recorded results, and `checkCalls`.
   void checkPasses(const AddPasses &addPasses,
-                   const ExpectRewritten &expectRewritten) {
+                   const ExpectRewritten &expectRewritten,
+                   const CheckCalls &checkCalls = {}) {
     unsigned seed = 1;
     for (const ModelVariant &variant : modelVariants()) {
       SCOPED_TRACE(variant.name);
@@ -120,6 +125,8 @@ protected:
       mlir::OwningOpRef<mlir::ModuleOp> after = transform(*module, addPasses);
       expectRewritten(*module, *after);
       EXPECT_EQ(replay(*after, weights, *calls), "");
+      if (checkCalls)
+        checkCalls(*after, variant.spec, weights, *calls);
     }
   }
 
@@ -216,31 +223,23 @@ RowChoice chooseFromRow(llvm::ArrayRef<float> row, int32_t masked, int64_t k) {
 // argmax and top-k forms choose what a plain sort of its logits chooses,
 // with and without a masked token.
 TEST_F(PassNumerics, FuseOutputChoosesWhatTheLogitsSay) {
-  unsigned seed = 40;
-  for (const ModelVariant &variant : modelVariants()) {
-    SCOPED_TRACE(variant.name);
-    ++seed;
-    mlir::OwningOpRef<mlir::ModuleOp> module = build(variant.spec);
-    ASSERT_TRUE(module);
-    RandomWeights weights(variant.spec, seed);
-    auto calls = recordCalls(*module, variant.spec, weights, seed);
-    ASSERT_TRUE(bool(calls)) << llvm::toString(calls.takeError());
-    mlir::OwningOpRef<mlir::ModuleOp> after =
-        transform(*module, single(createFuseOutputPass));
-    EXPECT_EQ(countOps<ArgmaxOp>(*after), 1);
-    EXPECT_EQ(countOps<LogSoftmaxTopKOp>(*after), 1);
-    EXPECT_EQ(replay(*after, weights, *calls), "");
-
-    auto argmaxFn = after->lookupSymbol<mlir::FuncOp>("decode_step_argmax");
-    auto topKFn = after->lookupSymbol<mlir::FuncOp>("decode_step_top_k");
+  auto expectRewritten = [](mlir::ModuleOp, mlir::ModuleOp after) {
+    EXPECT_EQ(countOps<ArgmaxOp>(after), 1);
+    EXPECT_EQ(countOps<LogSoftmaxTopKOp>(after), 1);
+  };
+  auto checkCalls = [](mlir::ModuleOp after, const ModelSpec &spec,
+                       const WeightSource &weights,
+                       llvm::ArrayRef<RecordedCall> calls) {
+    auto argmaxFn = after.lookupSymbol<mlir::FuncOp>("decode_step_argmax");
+    auto topKFn = after.lookupSymbol<mlir::FuncOp>("decode_step_top_k");
     ASSERT_TRUE(argmaxFn && topKFn);
     Evaluator evaluator(weights);
-    const int64_t vocab = variant.spec.targetVocab, k = 5;
-    for (const RecordedCall &call : *calls) {
+    const int64_t vocab = spec.targetVocab, k = 5;
+    for (const RecordedCall &call : calls) {
       if (call.function != "decode_step")
         continue;
       const EvalValue &logits = call.results[0];
-      for (int32_t masked : {-1, int32_t(variant.spec.eosId)}) {
+      for (int32_t masked : {-1, int32_t(spec.eosId)}) {
         std::vector<EvalValue> args = call.args;
         args.push_back(EvalValue::index(masked));
         auto ids = evaluator.run(argmaxFn, args);
@@ -269,7 +268,8 @@ TEST_F(PassNumerics, FuseOutputChoosesWhatTheLogitsSay) {
         }
       }
     }
-  }
+  };
+  checkPasses(single(createFuseOutputPass), expectRewritten, checkCalls);
 }
 
 // The comparison is strict enough to catch a fusion that wires one
