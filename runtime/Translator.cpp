@@ -152,28 +152,92 @@ Status Translator::translate(const std::vector<std::vector<int32_t>> &sources,
   return Status::success();
 }
 
+// Rows (sentences x padded length) per encoder call: enough for its GEMMs
+// to run at full speed, few enough that the length-sorted sentences of one
+// call pad little.
+constexpr int64_t kEncoderRows = 384;
+
+Status Translator::encodeGroup(const std::vector<std::vector<int32_t>> &sources,
+                               const std::vector<size_t> &batch, size_t first,
+                               size_t last, std::vector<Binding> &encoded) {
+  const int64_t count = static_cast<int64_t>(last - first);
+  int64_t width = 0;
+  for (size_t b = first; b < last; ++b)
+    width = std::max<int64_t>(width, sources[batch[b]].size());
+  // Padding is by length: the pad id only fills the rectangle.
+  srcIds.assign(count * width, static_cast<int32_t>(plan.model.pad));
+  for (size_t b = first; b < last; ++b) {
+    const std::vector<int32_t> &src = sources[batch[b]];
+    std::copy(src.begin(), src.end(), srcIds.begin() + (b - first) * width);
+  }
+  return encoder->run(
+      {Binding::ofTensor(TensorView(DType::I32, {count, width}, srcIds.data())),
+       Binding::ofTensor(
+           TensorView(DType::I32, {count}, srcLengths.data() + first))},
+      encoded);
+}
+
+Status Translator::encodeBatch(const std::vector<std::vector<int32_t>> &sources,
+                               const std::vector<size_t> &batch,
+                               std::vector<Binding> &encoded) {
+  const size_t count = batch.size();
+  // The batch is sorted longest first: its first sentence sets the width.
+  const int64_t width = std::max<int64_t>(1, srcLengths.empty() ? 1 : srcLengths[0]);
+  const size_t perCall =
+      static_cast<size_t>(std::max<int64_t>(1, kEncoderRows / width));
+  if (count <= perCall)
+    return encodeGroup(sources, batch, 0, count, encoded);
+
+  // Several calls: their cross-attention K/V ([n, H, S, Dh] each, S the
+  // call's own width) are gathered into one [count, H, width, Dh] tensor per
+  // layer; positions past a sentence's length are never read.
+  const int64_t layers = plan.model.decoderLayers;
+  crossStore.resize(2 * layers);
+  std::vector<Binding> group;
+  for (size_t first = 0; first < count; first += perCall) {
+    size_t last = std::min(count, first + perCall);
+    if (Status s = encodeGroup(sources, batch, first, last, group); !s.ok())
+      return s;
+    if (group.size() != static_cast<size_t>(1 + 2 * layers))
+      return Status::failure("encode returned " + std::to_string(group.size()) +
+                             " results, the decoder needs " +
+                             std::to_string(1 + 2 * layers));
+    for (int64_t i = 0; i < 2 * layers; ++i) {
+      const TensorView &part = group[1 + i].tensor;
+      if (part.rank() != 4)
+        return Status::failure("encode result " + std::to_string(1 + i) +
+                               " is " + formatDims(part.shape) +
+                               ", not cross-attention K/V");
+      Dims shape{int64_t(count), part.shape[1], width, part.shape[3]};
+      if (first == 0)
+        crossStore[i].assign(shape[0] * shape[1] * shape[2] * shape[3], 0.0f);
+      TensorView whole(DType::F32, shape, crossStore[i].data());
+      TensorView to = whole;
+      to.shape = part.shape;
+      to.data = crossStore[i].data() + first * whole.strides[0];
+      copyTensor(part, to);
+    }
+  }
+  encoded.assign(1, Binding::ofTensor(TensorView(DType::F32, {0}, nullptr)));
+  for (int64_t i = 0; i < 2 * layers; ++i)
+    encoded.push_back(Binding::ofTensor(TensorView(
+        DType::F32,
+        {int64_t(count), group[1 + i].tensor.shape[1], width,
+         group[1 + i].tensor.shape[3]},
+        crossStore[i].data())));
+  return Status::success();
+}
+
 Status Translator::translateBatch(
     const std::vector<std::vector<int32_t>> &sources,
     const std::vector<size_t> &batch, const TranslateOptions &options,
     std::vector<SentenceResult> &results, const LogitsObserver &observer) {
   const int64_t count = static_cast<int64_t>(batch.size());
-  int64_t width = 0;
-  for (size_t i : batch)
-    width = std::max<int64_t>(width, sources[i].size());
-  // Padding is by length: the pad id only fills the rectangle.
-  srcIds.assign(count * width, static_cast<int32_t>(plan.model.pad));
   srcLengths.resize(count);
-  for (int64_t b = 0; b < count; ++b) {
-    const std::vector<int32_t> &src = sources[batch[b]];
-    std::copy(src.begin(), src.end(), srcIds.begin() + b * width);
-    srcLengths[b] = static_cast<int32_t>(src.size());
-  }
+  for (int64_t b = 0; b < count; ++b)
+    srcLengths[b] = static_cast<int32_t>(sources[batch[b]].size());
   std::vector<Binding> encoded;
-  if (Status s = encoder->run(
-          {Binding::ofTensor(TensorView(DType::I32, {count, width}, srcIds.data())),
-           Binding::ofTensor(TensorView(DType::I32, {count}, srcLengths.data()))},
-          encoded);
-      !s.ok())
+  if (Status s = encodeBatch(sources, batch, encoded); !s.ok())
     return s;
   const SearchOptions &search = options.search;
   if (Status s = decoderSession->begin(encoded, srcLengths,

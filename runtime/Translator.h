@@ -61,6 +61,14 @@ public:
 private:
   Translator() = default;
   Status build(const KernelTable &kernels, ExecutorOptions options);
+  // Runs @encode on the batch, in calls of similar-length sentences; the
+  // results (memory unused, then cross K/V) stay valid until the next call.
+  Status encodeBatch(const std::vector<std::vector<int32_t>> &sources,
+                     const std::vector<size_t> &batch,
+                     std::vector<Binding> &encoded);
+  Status encodeGroup(const std::vector<std::vector<int32_t>> &sources,
+                     const std::vector<size_t> &batch, size_t first,
+                     size_t last, std::vector<Binding> &encoded);
   Status translateBatch(const std::vector<std::vector<int32_t>> &sources,
                         const std::vector<size_t> &batch,
                         const TranslateOptions &options,
@@ -75,6 +83,7 @@ private:
   std::unique_ptr<PlanExecutor> decodeArgmax, decodeTopK; // when compiled
   std::unique_ptr<DecoderSession> decoderSession;
   std::vector<int32_t> srcIds, srcLengths;
+  std::vector<std::vector<float>> crossStore; // per layer K, V: see encodeBatch
 };
 
 // Where open() finds the files for `path`.

@@ -136,6 +136,36 @@ private:
   std::vector<std::vector<int32_t>> prefixes;
 };
 
+// A batch too long for one encoder call is encoded in several calls of
+// similar length, whose cross-attention K/V are gathered for the decoder:
+// results stay those of each sentence translated alone.
+TEST(Translator, EncoderCallsOfABigBatchKeepResults) {
+  TinyModelConfig config;
+  config.maxPositions = 40;
+  TinyModel model = buildTinyModel(config);
+  WeightTable weights = model.weights();
+  std::unique_ptr<Translator> translator;
+  ASSERT_TRUE(Translator::create(model.plan, weights, {}, {}, translator).ok());
+  Sources sources;
+  for (int i = 0; i < 40; ++i) {
+    std::vector<int32_t> src;
+    for (int t = 0; t < 20 + (i * 7) % 21; ++t)
+      src.push_back(2 + (i * 5 + t * 3) % 11);
+    sources.push_back(src);
+  }
+  for (int beam : {1, 2}) {
+    TranslateOptions o;
+    o.search.beam = beam;
+    o.search.maxLength = 6;
+    std::vector<SentenceResult> together, alone;
+    o.batchSize = 40;
+    ASSERT_TRUE(translator->translate(sources, o, together).ok());
+    o.batchSize = 1;
+    ASSERT_TRUE(translator->translate(sources, o, alone).ok());
+    expectSame(together, alone);
+  }
+}
+
 TEST(Translator, CachedDecodingMatchesRecomputation) {
   Fixture f;
   const ModelInfo &model = f.model.plan.model;
