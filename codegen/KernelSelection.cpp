@@ -1,10 +1,10 @@
 #include "codegen/KernelSelection.h"
 
+#include "codegen/PlanWeightSteps.h"
 #include "codegen/WeightNames.h"
 
 #include <cmath>
 #include <cstring>
-#include <set>
 #include <optional>
 #include <sstream>
 
@@ -73,12 +73,10 @@ private:
   std::optional<Choice> chooseLinear(PlanFunction &fn, PlanStep &step);
   std::optional<Choice> chooseAttention(PlanFunction &fn, PlanStep &step);
   Choice chooseLayerNorm(PlanFunction &fn, PlanStep &step);
-  const PlanStep *weightProducer(const PlanFunction &fn, int value);
   int packedWeight(PlanFunction &fn, const PlanStep &weightStep, int64_t n,
                    int64_t k);
   void recordPackedWeight(const PackedWeight &packed);
   void selectIn(PlanFunction &fn);
-  void pruneUnusedWeights(PlanFunction &fn);
 
   runtime::Plan &plan;
   int panelWidth;
@@ -88,15 +86,6 @@ private:
 };
 
 } // namespace
-
-// The weight step defining `value`, or null when another step computes it.
-const PlanStep *Selector::weightProducer(const PlanFunction &fn,
-                                         int value) {
-  for (const PlanStep &producer : fn.steps)
-    if (producer.result == value)
-      return producer.kind == OpKind::Weight ? &producer : nullptr;
-  return nullptr;
-}
 
 void Selector::recordPackedWeight(const PackedWeight &packed) {
   for (const PackedWeight &p : selection.packedWeights)
@@ -114,16 +103,9 @@ int Selector::packedWeight(PlanFunction &fn, const PlanStep &weightStep,
   if (auto it = packedValueByName.find(name); it != packedValueByName.end())
     return it->second;
   int64_t panels = (n + panelWidth - 1) / panelWidth;
-  runtime::ValueType type;
-  type.shape = {panels, k, panelWidth};
-  int id = int(fn.values.size());
-  fn.values.push_back(type);
-  PlanStep step;
-  step.kind = OpKind::Weight;
-  step.attrs["name"] = name;
-  step.result = id;
-  step.location = weightStep.location;
-  newWeightSteps.push_back(step);
+  newWeightSteps.push_back(newWeightStep(fn, name, {panels, k, panelWidth},
+                                         weightStep.location));
+  int id = newWeightSteps.back().result;
   packedValueByName[name] = id;
   recordPackedWeight({name, source, n, k, panelWidth});
   return id;
@@ -313,20 +295,9 @@ void Selector::selectIn(PlanFunction &fn) {
   // Packed weights have no inputs: reading them first keeps the order valid.
   fn.steps.insert(fn.steps.begin(), newWeightSteps.begin(),
                   newWeightSteps.end());
-  pruneUnusedWeights(fn);
-}
-
-// Drops weight steps nothing reads any more (linear weights now read their
-// packed copy), so the weight file holds only what the kernels use.
-void Selector::pruneUnusedWeights(PlanFunction &fn) {
-  std::set<int> used(fn.results.begin(), fn.results.end());
-  for (const PlanStep &step : fn.steps)
-    used.insert(step.operands.begin(), step.operands.end());
-  std::vector<PlanStep> kept;
-  for (PlanStep &step : fn.steps)
-    if (step.kind != OpKind::Weight || used.count(step.result))
-      kept.push_back(std::move(step));
-  fn.steps = std::move(kept);
+  // Linear weights now read their packed copy, so the weight file holds
+  // only what the kernels use.
+  pruneUnusedWeightSteps(fn);
 }
 
 KernelSelection txc::codegen::selectKernels(runtime::Plan &plan,
