@@ -6,6 +6,7 @@
 #include "codegen/OutputFiles.h"
 #include "codegen/PlanLowering.h"
 #include "codegen/WeightEmission.h"
+#include "codegen/WeightSharing.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -102,6 +103,8 @@ llvm::Error txc::codegen::buildLibrary(mlir::ModuleOp module,
   if (!plan)
     return plan.takeError();
   KernelSelection selection = selectKernels(*plan, target.gemmPanelWidth);
+  if (llvm::Error err = shareStoredWeights(*plan, selection, weights))
+    return err;
 
   const std::string &out = options.outputDir;
   std::string objectDir =

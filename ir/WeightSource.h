@@ -22,7 +22,17 @@ public:
   virtual ~WeightSource() = default;
   // Returns the tensor stored under `name` (a canonical txc weight name such
   // as "decoder.layers.0.fc1.weight"), or an error naming it when absent.
+  // Names stored as one tensor (both embeddings of a shared table, a tied
+  // output projection) give views over the same values; the compiler then
+  // writes that tensor once (sameStoredTensor).
   virtual llvm::Expected<WeightView> lookup(llvm::StringRef name) const = 0;
 };
+
+// Whether `a` and `b` view the same stored tensor: the same floats at the
+// same address, with the same shape.
+inline bool sameStoredTensor(const WeightView &a, const WeightView &b) {
+  return a.values.data() == b.values.data() &&
+         a.values.size() == b.values.size() && a.shape == b.shape;
+}
 
 } // namespace txc

@@ -18,12 +18,20 @@ public:
     tensors[name] = {std::move(shape), std::move(values)};
   }
 
+  // Makes `name` another name of the tensor stored as `stored`, as a model
+  // file's shared embedding serves both stacks.
+  void alias(const std::string &name, const std::string &stored) {
+    aliases[name] = stored;
+  }
+
   const std::vector<float> &values(const std::string &name) const {
     return tensors.at(name).second;
   }
 
   llvm::Expected<WeightView> lookup(llvm::StringRef name) const override {
-    auto it = tensors.find(name.str());
+    auto aliased = aliases.find(name.str());
+    auto it = tensors.find(aliased == aliases.end() ? name.str()
+                                                    : aliased->second);
     if (it == tensors.end())
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "no tensor named '%s'",
@@ -34,6 +42,7 @@ public:
 private:
   std::map<std::string, std::pair<std::vector<int64_t>, std::vector<float>>>
       tensors;
+  std::map<std::string, std::string> aliases;
 };
 
 } // namespace txc::testing

@@ -2,23 +2,16 @@
 // and weight emission: the plan steps and kernels they become, and the
 // stacked and packed tensors the weight file holds for them.
 #include "codegen/KernelSelection.h"
-#include "codegen/PlanLowering.h"
 #include "codegen/WeightEmission.h"
 #include "codegen/WeightPacking.h"
-#include "ir/TxcDialect.h"
 #include "runtime/PlanVerifier.h"
 #include "runtime/WeightFile.h"
-#include "tests/unit/InMemoryWeights.h"
-
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser.h"
+#include "tests/unit/codegen/PlanTestSupport.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <map>
-#include <numeric>
 #include <unistd.h>
 
 namespace txc::codegen {
@@ -93,59 +86,14 @@ module attributes {txc.model_name = "m", txc.d_model = 8 : i64,
 }
 )mlir";
 
-// Model weights by name, filled with distinct values.
-class InMemoryWeights : public testing::InMemoryWeights {
-public:
-  using testing::InMemoryWeights::add;
-  void add(const std::string &name, std::vector<int64_t> shape) {
-    std::vector<float> values(size_t(runtime::numElements(shape)));
-    std::iota(values.begin(), values.end(), float(next));
-    next += 1000;
-    add(name, std::move(shape), std::move(values));
-  }
-
-private:
-  int next = 0;
-};
+using testing::InMemoryWeights;
+using testing::producer;
+using testing::stepsOf;
 
 class FusedPlanTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    mlir::DialectRegistry registry;
-    registerTxcDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-    std::string diagnostics;
-    mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-      diagnostics += d.str() + "\n";
-      return mlir::success();
-    });
-    module = mlir::parseSourceString(kModule, &context);
-    ASSERT_TRUE(module) << diagnostics;
-    auto lowered = lowerModuleToPlan(*module);
-    ASSERT_TRUE(bool(lowered)) << llvm::toString(lowered.takeError());
-    plan = std::move(*lowered);
-  }
+  void SetUp() override { plan = testing::lowerMlirText(kModule); }
 
-  // The steps of `fn` of `kind`, in order.
-  static std::vector<const PlanStep *> stepsOf(const PlanFunction &fn,
-                                               OpKind kind) {
-    std::vector<const PlanStep *> found;
-    for (const PlanStep &step : fn.steps)
-      if (step.kind == kind)
-        found.push_back(&step);
-    return found;
-  }
-  static const PlanStep &producer(const PlanFunction &fn, int value) {
-    for (const PlanStep &step : fn.steps)
-      if (step.result == value)
-        return step;
-    ADD_FAILURE() << "no step defines value " << value;
-    return fn.steps.front();
-  }
-
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
   runtime::Plan plan;
 };
 
