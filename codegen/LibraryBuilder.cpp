@@ -1,5 +1,6 @@
 #include "codegen/LibraryBuilder.h"
 
+#include "codegen/EmbeddingPanels.h"
 #include "codegen/KernelCompiler.h"
 #include "codegen/KernelSelection.h"
 #include "codegen/LibraryLinker.h"
@@ -105,6 +106,7 @@ llvm::Error txc::codegen::buildLibrary(mlir::ModuleOp module,
   KernelSelection selection = selectKernels(*plan, target.gemmPanelWidth);
   if (llvm::Error err = shareStoredWeights(*plan, selection, weights))
     return err;
+  gatherEmbeddingsFromPanels(*plan, selection);
 
   const std::string &out = options.outputDir;
   std::string objectDir =

@@ -1,5 +1,6 @@
 #include "runtime/BuiltinOps.h"
 
+#include "runtime/PanelLayout.h"
 #include "runtime/ThreadPool.h"
 
 #include <cmath>
@@ -7,10 +8,15 @@
 
 namespace txc::runtime::builtins {
 
+// A table of [vocab, d] rows, or, when the step names its `vocab`, the
+// GEMM panels [ceil(vocab / P), d, P] of one (PanelLayout.h): the embedding
+// then shares the output projection's packed copy.
 Status embedding(const PlanStep &step, const Operands &ops,
                  const TensorView &out) {
   const TensorView &table = ops[0].tensor, &ids = ops[1].tensor;
-  const int64_t vocab = table.shape[0], d = table.shape[1];
+  const bool panels = table.rank() == 3;
+  const int64_t vocab = panels ? step.attrInt("vocab") : table.shape[0];
+  const int64_t d = table.shape[1], width = panels ? table.shape[2] : 0;
   const int64_t tokens = ids.numel();
   const float scale = static_cast<float>(step.attrFloat("scale", 1.0));
   for (int64_t t = 0; t < tokens; ++t) {
@@ -22,10 +28,16 @@ Status embedding(const PlanStep &step, const Operands &ops,
   }
   parallelFor(tokens, 16, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
-      const float *row = table.f32() + int64_t(ids.i32()[t]) * d;
+      const int64_t id = ids.i32()[t];
       float *dst = out.f32() + t * d;
-      for (int64_t i = 0; i < d; ++i)
-        dst[i] = row[i] * scale;
+      if (panels) {
+        for (int64_t i = 0; i < d; ++i)
+          dst[i] = table.f32()[panelOffset(id, i, d, width)] * scale;
+      } else {
+        const float *row = table.f32() + id * d;
+        for (int64_t i = 0; i < d; ++i)
+          dst[i] = row[i] * scale;
+      }
     }
   });
   return Status::success();

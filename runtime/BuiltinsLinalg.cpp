@@ -1,5 +1,6 @@
 #include "runtime/BuiltinOps.h"
 
+#include "runtime/PanelLayout.h"
 #include "runtime/ThreadPool.h"
 
 #include <algorithm>
@@ -77,7 +78,7 @@ std::vector<float> unpackPanels(const TensorView &packed, int64_t n) {
   std::vector<float> rows(size_t(n * k));
   for (int64_t r = 0; r < n; ++r)
     for (int64_t c = 0; c < k; ++c)
-      rows[r * k + c] = packed.f32()[((r / width) * k + c) * width + r % width];
+      rows[r * k + c] = packed.f32()[panelOffset(r, c, k, width)];
   return rows;
 }
 

@@ -1,5 +1,7 @@
 #include "runtime/PlanVerifier.h"
 
+#include "runtime/PanelLayout.h"
+
 #include <cctype>
 
 namespace txc::runtime {
@@ -53,6 +55,7 @@ constexpr KindAttr kOptionalAttrs[] = {
     {OpKind::LinearActivation, "panels_per_task", AttrKind::Int},
     {OpKind::Attention, "block_keys", AttrKind::Int},
     {OpKind::Attention, "decode", AttrKind::Bool},
+    {OpKind::Embedding, "vocab", AttrKind::Int},
 };
 
 bool hasType(const AttrValue &v, AttrKind type) {
@@ -119,6 +122,21 @@ Status checkAttrs(const PlanStep &step, const std::string &where) {
   if (step.kind == OpKind::Slice &&
       (step.attrInt("offset") < 0 || step.attrInt("size") < 1))
     return Status::failure(where + ": a slice needs offset >= 0 and size >= 1");
+  return Status::success();
+}
+
+// An embedding naming its `vocab` reads a table packed in GEMM panels
+// (PanelLayout.h), which must hold exactly that many rows: the lookup
+// trusts ids below `vocab` to lie inside it.
+Status checkEmbeddingTable(const PlanFunction &f, const PlanStep &step,
+                           const std::string &where) {
+  if (step.kind != OpKind::Embedding || !step.attrs.count("vocab"))
+    return Status::success();
+  const Dims &table = f.values[step.operands[0]].shape;
+  int64_t vocab = step.attrInt("vocab");
+  if (!panelsHoldRows(table, vocab))
+    return Status::failure(where + ": embedding panels " + formatDims(table) +
+                           " do not hold vocab " + std::to_string(vocab));
   return Status::success();
 }
 
@@ -236,6 +254,8 @@ Status verifyPlanFunction(const PlanFunction &f, const std::string &source) {
     if (Status s = checkAttrs(step, where); !s.ok())
       return s;
     if (Status s = checkParams(step, where); !s.ok())
+      return s;
+    if (Status s = checkEmbeddingTable(f, step, where); !s.ok())
       return s;
   }
   for (int id : f.results)

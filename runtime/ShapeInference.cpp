@@ -1,5 +1,7 @@
 #include "runtime/ShapeInference.h"
 
+#include "runtime/PanelLayout.h"
+
 namespace txc::runtime {
 namespace {
 
@@ -34,14 +36,25 @@ Status needNormParams(const Dims &x, const Dims &gamma, const Dims &beta) {
   return Status::success();
 }
 
+// An embedding table is [vocab, d] rows, or with attribute `vocab` the GEMM
+// panels [ceil(vocab / P), d, P] of such a table (PanelLayout.h).
+Status needEmbeddingTable(const PlanStep &step, const Dims &table) {
+  if (!step.attrs.count("vocab"))
+    return needRank(table, 0, 2);
+  int64_t vocab = step.attrInt("vocab");
+  if (!panelsHoldRows(table, vocab))
+    return mismatch("embedding panels " + formatDims(table) +
+                    " do not hold vocab " + std::to_string(vocab));
+  return Status::success();
+}
+
 Status inferLinear(const PlanStep &step, const Dims &x, const Dims &w,
                    const Dims *bias, Dims &result) {
   // A weight packed in panels [ceil(n/P), k, P] (codegen/WeightPacking.h)
   // names its true output count in `out_features`.
   if (w.size() == 3) {
     int64_t n = step.attrInt("out_features", -1);
-    if (n <= 0 || w[2] <= 0 || (n + w[2] - 1) / w[2] != w[0] ||
-        x.empty() || w[1] != x.back())
+    if (!panelsHoldRows(w, n) || x.empty() || w[1] != x.back())
       return mismatch("linear input " + formatDims(x) + " and packed weight " +
                       formatDims(w) + " do not fit out_features " +
                       std::to_string(n));
@@ -112,7 +125,7 @@ Status inferShape(const PlanStep &step, const std::vector<const Dims *> &ops,
   case OpKind::Weight:
     return mismatch("the shape of a constant or weight comes from the plan");
   case OpKind::Embedding:
-    if (Status s = needRank(op(0), 0, 2); !s.ok())
+    if (Status s = needEmbeddingTable(step, op(0)); !s.ok())
       return s;
     if (Status s = needRank(op(1), 1, 2); !s.ok())
       return s;

@@ -1,8 +1,13 @@
 // A model whose encoder, decoder and output projection share one embedding
-// table: the weight file stores the table once.
+// table: the weight file stores the table once, and with the output
+// projection's panels in it, not as rows at all (the lookups gather from
+// the panels).
+#include "codegen/EmbeddingPanels.h"
 #include "codegen/KernelSelection.h"
 #include "codegen/WeightEmission.h"
 #include "codegen/WeightSharing.h"
+#include "runtime/Builtins.h"
+#include "runtime/PlanVerifier.h"
 #include "runtime/WeightFile.h"
 #include "tests/unit/codegen/PlanTestSupport.h"
 
@@ -152,6 +157,65 @@ TEST_F(SharedEmbeddingTest, MissingWeightIsOneLine) {
   ASSERT_TRUE(bool(err));
   EXPECT_EQ(llvm::toString(std::move(err)),
             "no tensor named 'encoder.norm.weight'");
+}
+
+TEST_F(SharedEmbeddingTest, LookupsGatherFromTheProjectionPanels) {
+  shareTable();
+  llvm::Error shared = shareStoredWeights(plan, selection, weights);
+  ASSERT_FALSE(shared) << llvm::toString(std::move(shared));
+  gatherEmbeddingsFromPanels(plan, selection);
+
+  for (const PlanFunction *fn : {&plan.encode, &plan.decodeStep}) {
+    runtime::Status verified = runtime::verifyPlanFunction(*fn, "plan");
+    EXPECT_TRUE(verified.ok()) << verified.message();
+    const PlanStep &lookup = *stepsOf(*fn, OpKind::Embedding)[0];
+    EXPECT_EQ(weightName(*fn, lookup, 0),
+              "encoder.embed_tokens.weight@panels8");
+    EXPECT_EQ(lookup.attrInt("vocab"), 6);
+    EXPECT_EQ(fn->values[lookup.operands[0]].shape,
+              (runtime::Dims{1, 8, 8}));
+  }
+  // The decoder reads the panels once, for both of its readers.
+  EXPECT_EQ(stepsOf(plan.decodeStep, OpKind::Weight).size(), 3u);
+
+  std::set<std::string> names = writtenNames();
+  EXPECT_EQ(names.count("encoder.embed_tokens.weight"), 0u);
+  EXPECT_EQ(names.count("encoder.embed_tokens.weight@panels8"), 1u);
+  EXPECT_EQ(names.size(), 5u);
+
+  // Every id gathers its row of the table, scaled, from the panels.
+  const PlanStep &lookup = *stepsOf(plan.encode, OpKind::Embedding)[0];
+  std::vector<int32_t> ids{5, 0, 3, 1, 4, 2};
+  std::vector<runtime::Operand> operands(2);
+  operands[0].tensor = file->tensors().at(weightName(plan.encode, lookup, 0));
+  operands[1].tensor = runtime::TensorView(runtime::DType::I32, {1, 6},
+                                           ids.data());
+  operands[0].present = operands[1].present = true;
+  std::vector<float> rows(6 * 8);
+  runtime::Status ran = runtime::runBuiltin(
+      lookup, operands,
+      runtime::TensorView(runtime::DType::F32, {1, 6, 8}, rows.data()));
+  ASSERT_TRUE(ran.ok()) << ran.message();
+  const std::vector<float> &table = weights.values("encoder.embed_tokens.weight");
+  for (size_t t = 0; t < ids.size(); ++t)
+    for (size_t i = 0; i < 8; ++i)
+      EXPECT_EQ(rows[t * 8 + i], 2.0f * table[ids[t] * 8 + i]) << t << "," << i;
+}
+
+TEST_F(SharedEmbeddingTest, SeparateEncoderTableKeepsItsRows) {
+  weights.add("decoder.embed_tokens.weight", {6, 8});
+  llvm::Error shared = shareStoredWeights(plan, selection, weights);
+  ASSERT_FALSE(shared) << llvm::toString(std::move(shared));
+  gatherEmbeddingsFromPanels(plan, selection);
+  const PlanFunction &e = plan.encode, &d = plan.decodeStep;
+  const PlanStep &encoderLookup = *stepsOf(e, OpKind::Embedding)[0];
+  EXPECT_EQ(weightName(e, encoderLookup, 0), "encoder.embed_tokens.weight");
+  EXPECT_EQ(encoderLookup.attrs.count("vocab"), 0u);
+  EXPECT_EQ(weightName(d, *stepsOf(d, OpKind::Embedding)[0], 0),
+            "decoder.embed_tokens.weight@panels8");
+  std::set<std::string> names = writtenNames();
+  EXPECT_EQ(names.count("encoder.embed_tokens.weight"), 1u);
+  EXPECT_EQ(names.count("decoder.embed_tokens.weight"), 0u);
 }
 
 } // namespace

@@ -70,6 +70,32 @@ TEST(Builtins, EmbeddingRejectsOutOfRangeId) {
   EXPECT_NE(s.message().find("token id 3"), std::string::npos);
 }
 
+// A table of 5 rows of 2 packed in panels of 4 rows (runtime/PanelLayout.h):
+// [2, 2, 4], the last panel padded with 3 zero rows.
+TEST(Builtins, EmbeddingGathersFromPanels) {
+  std::vector<float> rows = {0, 1, 10, 11, 20, 21, 30, 31, 40, 41};
+  std::vector<float> panels(2 * 2 * 4, 0.0f);
+  for (int64_t r = 0; r < 5; ++r)
+    for (int64_t c = 0; c < 2; ++c)
+      panels[((r / 4) * 2 + c) * 4 + r % 4] = rows[r * 2 + c];
+  std::vector<int32_t> ids = {4, 0, 3, 1};
+  PlanStep step = makeStep(OpKind::Embedding, {{"scale", 2.0}, {"vocab", 5}});
+  auto fromPanels = run(step, {f32(panels, {2, 2, 4}), i32(ids, {2, 2})},
+                        {2, 2, 2});
+  auto fromRows = run(makeStep(OpKind::Embedding, {{"scale", 2.0}}),
+                      {f32(rows, {5, 2}), i32(ids, {2, 2})}, {2, 2, 2});
+  EXPECT_EQ(fromPanels, fromRows);
+  expectNear(fromPanels, {80, 82, 0, 2, 60, 62, 20, 22});
+
+  // A padding row is not a token.
+  std::vector<int32_t> padding = {5};
+  std::vector<float> out(2);
+  Status s = runBuiltin(step, {f32(panels, {2, 2, 4}), i32(padding, {1, 1})},
+                        TensorView(DType::F32, {1, 1, 2}, out.data()));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "token id 5 is outside the embedding table [0, 5)");
+}
+
 TEST(Builtins, SinusoidLayouts) {
   // d = 4: pair i has angle p / 10000^(2i/4), i.e. p and p / 100.
   std::vector<float> x(8, 0.0f); // [1, 2, 4], positions 3 and 4 (start 1, offset 2)

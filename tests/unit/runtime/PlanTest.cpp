@@ -198,6 +198,35 @@ TEST(PlanVerifier, ChecksSliceAndOptionalAttributes) {
   EXPECT_TRUE(verifyPlanFunction(g.fn, "p").ok());
 }
 
+TEST(PlanVerifier, ChecksEmbeddingPanels) {
+  FunctionBuilder f("encode");
+  int ids = f.arg(DType::I32, {-1, -1});
+  int panels = f.weight("table@panels16", {4, 8, 16});
+  f.step(OpKind::Embedding, {panels, ids}, {-1, -1, 8},
+         {{"scale", 1.0}, {"vocab", int64_t(50)}});
+  Status s = verifyPlanFunction(f.fn, "p");
+  EXPECT_TRUE(s.ok()) << s.message();
+
+  // Panels of 16 rows: 70 rows need 5 of them, a [50, 8] table none.
+  f.last().attrs["vocab"] = int64_t(70);
+  s = verifyPlanFunction(f.fn, "p");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "p: encode step 1 (embedding): embedding panels "
+                         "[4, 8, 16] do not hold vocab 70");
+  FunctionBuilder g("encode");
+  int gids = g.arg(DType::I32, {-1, -1});
+  int rows = g.weight("table", {50, 8});
+  g.step(OpKind::Embedding, {rows, gids}, {-1, -1, 8},
+         {{"scale", 1.0}, {"vocab", int64_t(50)}});
+  EXPECT_FALSE(verifyPlanFunction(g.fn, "p").ok());
+  g.last().attrs["vocab"] = std::string("50");
+  s = verifyPlanFunction(g.fn, "p");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("attribute 'vocab' must be an integer"),
+            std::string::npos)
+      << s.message();
+}
+
 TEST(PlanVerifier, OptionalOperandsMayBeAbsent) {
   FunctionBuilder f("encode");
   int x = f.arg(DType::F32, {-1, 4});

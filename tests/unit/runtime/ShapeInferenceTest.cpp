@@ -43,6 +43,12 @@ TEST(ShapeInference, Embedding) {
   EXPECT_EQ(inferOk(makeStep(OpKind::Embedding), {Dims{50, 8}, Dims{3, 7}}),
             (Dims{3, 7, 8}));
   inferError(makeStep(OpKind::Embedding), {Dims{50, 8}, Dims{21}});
+  // A table in GEMM panels names its vocab.
+  PlanStep panels = makeStep(OpKind::Embedding, {{"vocab", 50}});
+  EXPECT_EQ(inferOk(panels, {Dims{4, 8, 16}, Dims{3, 7}}), (Dims{3, 7, 8}));
+  EXPECT_EQ(inferError(panels, {Dims{3, 8, 16}, Dims{3, 7}}),
+            "embedding panels [3, 8, 16] do not hold vocab 50");
+  inferError(makeStep(OpKind::Embedding), {Dims{4, 8, 16}, Dims{3, 7}});
 }
 
 TEST(ShapeInference, Positions) {
