@@ -57,12 +57,27 @@ Status DecoderSession::bindCross(const StepRows &rows) {
     return Status::failure("the decoder step has " + std::to_string(count) +
                            " rows, more than the batch's " +
                            std::to_string(crossSentence.size()));
+  bool inPlace = true;
   for (int64_t r = 0; r < count; ++r) {
     int32_t s = rows.sentence[r];
     if (s < 0 || s >= sentences)
       return Status::failure("row " + std::to_string(r) + " names sentence " +
                              std::to_string(s) + " of " +
                              std::to_string(sentences));
+    inPlace = inPlace && s == r;
+  }
+  // Row r holding sentence r (greedy, until a sentence finishes) reads the
+  // encoder's K/V where they are: no copy, no second copy in memory.
+  if (inPlace) {
+    for (const TensorView &cross : encodedCross) {
+      TensorView rowsOf = cross;
+      rowsOf.shape[0] = count;
+      args.push_back(Binding::ofTensor(rowsOf));
+    }
+    return Status::success();
+  }
+  for (int64_t r = 0; r < count; ++r) {
+    int32_t s = rows.sentence[r];
     if (crossSentence[r] == s)
       continue;
     for (int64_t i = 0; i < 2 * layers; ++i) {
