@@ -4,7 +4,7 @@
 // become one op that takes the lengths.
 // CHECK-LABEL: func @encoder_self_attention
 // CHECK-SAME: (%[[Q:.*]]: tensor<?x2x?x4xf32>, %[[K:.*]]: tensor<?x2x?x4xf32>, %[[V:.*]]: tensor<?x2x?x4xf32>, %[[LEN:.*]]: tensor<?xi32>)
-// CHECK-NEXT: %[[O:.*]] = txc.attention %[[Q]], %[[K]], %[[V]] lengths(%[[LEN]] : tensor<?xi32>) {block_keys = 64 : i64, decode = false, scale = 5.000000e-01 : f64}
+// CHECK-NEXT: %[[O:.*]] = txc.attention %[[Q]], %[[K]], %[[V]] lengths(%[[LEN]] : tensor<?xi32>) {block_keys = 32 : i64, decode = false, scale = 5.000000e-01 : f64}
 // CHECK-NEXT: return %[[O]]
 func @encoder_self_attention(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %len: tensor<?xi32>) -> tensor<?x2x?x4xf32> {
   %s = txc.matmul %q, %k {transpose_b = true} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x?xf32>
@@ -20,7 +20,7 @@ func @encoder_self_attention(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %
 // The decoder step's self-attention over the KV cache: a causal mask with
 // the cache length as offset, marked for the one-query schedule.
 // CHECK-LABEL: func @decode_step
-// CHECK: txc.attention %{{.*}}, %{{.*}}, %{{.*}} offset(%arg3) {block_keys = 64 : i64, decode = true, scale = 5.000000e-01 : f64}
+// CHECK: txc.attention %{{.*}}, %{{.*}}, %{{.*}} offset(%arg3) {block_keys = 32 : i64, decode = true, scale = 5.000000e-01 : f64}
 // CHECK-NOT: txc.softmax
 func @decode_step(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %step: index) -> tensor<?x2x?x4xf32> {
   %s = txc.matmul %q, %k {transpose_b = true} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x?xf32>
