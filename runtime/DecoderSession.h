@@ -1,9 +1,9 @@
 // Decodes one encoded batch: the search's StepModel over @decode_step (and
-// its fused-output forms, when the plan has them). It
-// keeps each layer's self-attention keys and values in KV caches across the
-// steps (appended in place, reordered only when hypotheses change), and
-// gives each row the cross-attention keys and values of its sentence: the
-// encoder's own while row r holds sentence r, else copies made per row.
+// its fused-output forms, when the plan has them). It keeps each layer's
+// self-attention keys and values in KV caches across the steps (appended
+// in place, reordered only when hypotheses change), and gives each row the
+// cross-attention keys and values of its sentence: the encoder's own while
+// row r holds sentence r, else copies made per row.
 #pragma once
 
 #include "runtime/PlanExecutor.h"

@@ -319,18 +319,18 @@ TEST(SearchErrors, NanLogitsFail) {
 TEST(SearchErrors, RowsWithoutAFiniteLogitFail) {
   const float inf = std::numeric_limits<float>::infinity();
   for (int beam : {1, 2})
-  for (bool fused : {false, true}) {
-    ScriptedStepModel model({-inf, -inf, -inf, 0});
-    if (fused)
-      model.provideFusedOutputs();
-    SearchOptions o = options(beam, 5);
-    o.minLength = 1; // masks EOS, the only finite logit
-    std::vector<SentenceResult> results;
-    Status s = searchBatch(model, kConfig, o, 1, results);
-    ASSERT_FALSE(s.ok());
-    EXPECT_NE(s.message().find("no finite value"), std::string::npos)
-        << s.message();
-  }
+    for (bool fused : {false, true}) {
+      ScriptedStepModel model({-inf, -inf, -inf, 0});
+      if (fused)
+        model.provideFusedOutputs();
+      SearchOptions o = options(beam, 5);
+      o.minLength = 1; // masks EOS, the only finite logit
+      std::vector<SentenceResult> results;
+      Status s = searchBatch(model, kConfig, o, 1, results);
+      ASSERT_FALSE(s.ok());
+      EXPECT_NE(s.message().find("no finite value"), std::string::npos)
+          << s.message();
+    }
 }
 
 TEST(SearchErrors, ModelFailurePropagates) {
