@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchCommandLine.h"
+
 #include "codegen/kernels/Attention.h"
 #include "codegen/kernels/BatchMatmul.h"
 #include "codegen/kernels/Softmax.h"
@@ -17,7 +19,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -140,28 +141,12 @@ void benchUnfused(benchmark::State &state, Case c) {
 } // namespace
 
 int main(int argc, char **argv) {
-  int threads = 2;
-  std::vector<char *> args;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--threads=", 10) == 0)
-      threads = std::max(1, std::atoi(argv[i] + 10));
-    else
-      args.push_back(argv[i]);
-  }
-  setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
-  for (const Case &c : kCases) {
-    benchmark::RegisterBenchmark((std::string("fused/") + c.name).c_str(),
-                                 benchFused, c)
-        ->UseRealTime()
-        ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark((std::string("unfused/") + c.name).c_str(),
-                                 benchUnfused, c)
-        ->UseRealTime()
-        ->Unit(benchmark::kMicrosecond);
-  }
-  int argCount = int(args.size());
-  benchmark::Initialize(&argCount, args.data());
-  if (benchmark::ReportUnrecognizedArguments(argCount, args.data()))
+  txc::bench::BenchCommandLine line(argc, argv, {{"threads", 2}});
+  setenv("HL_NUM_THREADS", std::to_string(line.flags["threads"]).c_str(), 1);
+  for (const Case &c : kCases)
+    txc::bench::registerPair(c.name, "fused", benchFused, "unfused",
+                             benchUnfused, c);
+  if (!line.initializeBenchmark())
     return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -14,6 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchCommandLine.h"
+
 #include "codegen/WeightPacking.h"
 #include "codegen/kernels/Gemm.h"
 
@@ -23,7 +25,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <random>
@@ -177,16 +178,8 @@ void printTable(const BestRateReporter &reporter,
 
 int main(int argc, char **argv) {
   // --threads and --rounds are ours; the rest goes to Google Benchmark.
-  int threads = 2, rounds = 3;
-  std::vector<char *> args;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--threads=", 10) == 0)
-      threads = std::max(1, std::atoi(argv[i] + 10));
-    else if (std::strncmp(argv[i], "--rounds=", 9) == 0)
-      rounds = std::max(1, std::atoi(argv[i] + 9));
-    else
-      args.push_back(argv[i]);
-  }
+  txc::bench::BenchCommandLine line(argc, argv, {{"threads", 2}, {"rounds", 3}});
+  const int threads = line.flags["threads"], rounds = line.flags["rounds"];
   // Halide sizes its pool from the environment on first use; oneDNN runs
   // on OpenMP, whose pool is already configured by now.
   setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
@@ -198,20 +191,10 @@ int main(int argc, char **argv) {
     for (const char *side : {"txc/", "onednn/"})
       flops[side + shape.name()] = shape.flops();
   for (int round = 0; round < rounds; ++round)
-    for (const Shape &shape : shapes) {
-      benchmark::RegisterBenchmark(("txc/" + shape.name()).c_str(), benchTxc,
-                                   shape)
-          ->UseRealTime()
-          ->Unit(benchmark::kMicrosecond);
-      benchmark::RegisterBenchmark(("onednn/" + shape.name()).c_str(),
-                                   benchOneDnn, shape)
-          ->UseRealTime()
-          ->Unit(benchmark::kMicrosecond);
-    }
-
-  int argCount = int(args.size());
-  benchmark::Initialize(&argCount, args.data());
-  if (benchmark::ReportUnrecognizedArguments(argCount, args.data()))
+    for (const Shape &shape : shapes)
+      txc::bench::registerPair(shape.name(), "txc", benchTxc, "onednn",
+                               benchOneDnn, shape);
+  if (!line.initializeBenchmark())
     return 1;
   BestRateReporter reporter(flops);
   benchmark::RunSpecifiedBenchmarks(&reporter);
