@@ -182,7 +182,7 @@ Status Translator::encodeBatch(const std::vector<std::vector<int32_t>> &sources,
                                std::vector<Binding> &encoded) {
   const size_t count = batch.size();
   // The batch is sorted longest first: its first sentence sets the width.
-  const int64_t width = std::max<int64_t>(1, srcLengths.empty() ? 1 : srcLengths[0]);
+  const int64_t width = std::max<int64_t>(1, srcLengths[0]);
   const size_t perCall =
       static_cast<size_t>(std::max<int64_t>(1, kEncoderRows / width));
   if (count <= perCall)

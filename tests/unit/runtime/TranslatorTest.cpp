@@ -51,6 +51,27 @@ void expectSame(const std::vector<SentenceResult> &a,
   }
 }
 
+// Runs `encoder` on `sources` padded to the longest; `ids` and `lengths`
+// hold its inputs, which `encoded` may alias.
+Status encodePadded(PlanExecutor &encoder, const Sources &sources,
+                    std::vector<int32_t> &ids, std::vector<int32_t> &lengths,
+                    std::vector<Binding> &encoded) {
+  const int64_t count = int64_t(sources.size());
+  size_t width = 0;
+  for (const auto &src : sources)
+    width = std::max(width, src.size());
+  ids.assign(count * width, 0);
+  lengths.clear();
+  for (int64_t b = 0; b < count; ++b) {
+    std::copy(sources[b].begin(), sources[b].end(), ids.begin() + b * width);
+    lengths.push_back(int32_t(sources[b].size()));
+  }
+  return encoder.run(
+      {Binding::ofTensor(TensorView(DType::I32, {count, int64_t(width)}, ids.data())),
+       Binding::ofTensor(TensorView(DType::I32, {count}, lengths.data()))},
+      encoded);
+}
+
 TEST(Translator, BatchingKeepsInputOrderAndResults) {
   Fixture f;
   for (int beam : {1, 3}) {
@@ -173,15 +194,9 @@ TEST(Translator, CachedDecodingMatchesRecomputation) {
   ASSERT_TRUE(PlanExecutor::create(f.model.plan.encode, f.weights, {}, {}, encoder).ok());
   ASSERT_TRUE(PlanExecutor::create(f.model.plan.decodeStep, f.weights, {}, {}, decoder).ok());
   Sources batch = {kSources[0], kSources[2], kSources[1]};
-  std::vector<int32_t> ids(3 * 6, 0), lengths = {4, 6, 2};
-  for (int b = 0; b < 3; ++b)
-    std::copy(batch[b].begin(), batch[b].end(), ids.begin() + b * 6);
+  std::vector<int32_t> ids, lengths;
   std::vector<Binding> encoded;
-  ASSERT_TRUE(encoder
-                  ->run({Binding::ofTensor(TensorView(DType::I32, {3, 6}, ids.data())),
-                         Binding::ofTensor(TensorView(DType::I32, {3}, lengths.data()))},
-                        encoded)
-                  .ok());
+  ASSERT_TRUE(encodePadded(*encoder, batch, ids, lengths, encoded).ok());
   for (int beam : {1, 3}) {
     RecomputingStepModel slow(*decoder, model, encoded, lengths);
     SearchConfig config{int32_t(model.decoderStart), int32_t(model.eos),
@@ -210,14 +225,10 @@ TEST(Translator, CrossRowsFollowFinishedSentences) {
   ASSERT_TRUE(PlanExecutor::create(f.model.plan.encode, f.weights, {}, {}, encoder).ok());
   ASSERT_TRUE(PlanExecutor::create(f.model.plan.decodeStep, f.weights, {}, {}, cached).ok());
   ASSERT_TRUE(PlanExecutor::create(f.model.plan.decodeStep, f.weights, {}, {}, recomputing).ok());
-  std::vector<int32_t> ids(3 * 6, 0), lengths = {4, 2, 6};
-  for (int b : {0, 1, 2})
-    std::copy(kSources[b].begin(), kSources[b].end(), ids.begin() + b * 6);
+  std::vector<int32_t> ids, lengths;
   std::vector<Binding> encoded;
-  ASSERT_TRUE(encoder
-                  ->run({Binding::ofTensor(TensorView(DType::I32, {3, 6}, ids.data())),
-                         Binding::ofTensor(TensorView(DType::I32, {3}, lengths.data()))},
-                        encoded)
+  ASSERT_TRUE(encodePadded(*encoder, {kSources[0], kSources[1], kSources[2]},
+                           ids, lengths, encoded)
                   .ok());
   DecodeExecutors executors;
   executors.logits = cached.get();
