@@ -41,7 +41,7 @@ struct Case {
 const Case kCases[] = {
     {"encoder_32x30", 32, 8, 30, 30, false},
     {"prefill_8x256", 8, 8, 256, 256, false},
-    {"decode_cross_32x30", 32, 8, 1, 30, true},
+    {"decode_cross_32x41", 32, 8, 1, 41, true},
     {"decode_self_32x100", 32, 8, 1, 100, true},
 };
 

@@ -75,12 +75,17 @@ void defineAttention(AttentionFuncs &f, const AttentionParams &params,
   Expr queries = q.dim(1).extent(), keys = k.dim(1).extent();
   Expr query = tile * queryTile + lane;
 
-  // Keys row b's query may attend to: [0, limit).
-  Expr limit = keys;
-  if (params.paddingMask)
+  // Keys row b's query may attend to: [0, limit); the tile's last query
+  // may attend to [0, tileLimit), the keys any query of the tile sees.
+  Expr limit = keys, tileLimit = keys;
+  if (params.paddingMask) {
     limit = min(limit, attention.lengths(b));
-  if (params.causalMask)
+    tileLimit = limit;
+  }
+  if (params.causalMask) {
     limit = min(limit, query + attention.offset + 1);
+    tileLimit = min(tileLimit, tile * queryTile + queryTile + attention.offset);
+  }
 
   // Queries past the end (in the last tile) repeat the last one; their
   // results are never stored.
@@ -103,6 +108,9 @@ void defineAttention(AttentionFuncs &f, const AttentionParams &params,
   f.headDims = RDom(0, int(params.headDim), "dh");
   f.keysInBlock = RDom(0, keyBlock, "kb");
   f.blocks = RDom(0, (keys + keyBlock - 1) / keyBlock, "blocks");
+  // Blocks no query of the tile sees are skipped, not computed and masked:
+  // a short sentence padded to a long batch costs its own length.
+  f.blocks.where(f.blocks.x * keyBlock < tileLimit);
   const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
 
   f.keyRows(d, j, blk, h, b) = k(d, keyRow(j), h, b);
@@ -234,7 +242,15 @@ void scheduleDecode(AttentionFuncs &f, int vectorWidth, int headDim) {
   f.blockSum.compute_at(f.state, rb);
   f.blockSum.update().atomic().vectorize(rj, vectorWidth);
   f.blockOut.compute_at(f.state, rb).vectorize(d, vectorWidth, tail);
-  f.blockOut.update().vectorize(d, vectorWidth, tail);
+  // Each key adds to every vector of the head dim: independent sums, so
+  // the adds of consecutive vectors overlap instead of waiting on one sum.
+  Var chunk("d_chunk");
+  f.blockOut.update()
+      .split(d, chunk, d, vectorWidth, tail)
+      .reorder(d, chunk, rj)
+      .vectorize(d);
+  if (headDim % vectorWidth == 0)
+    f.blockOut.update().unroll(chunk);
 }
 
 } // namespace
