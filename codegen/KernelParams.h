@@ -112,8 +112,9 @@ struct ElementwiseParams {
 /// Head dim static; B, H, Sq, Sk dynamic. K and V need dense rows only, so
 /// they may be views of the first Sk positions of a larger KV cache.
 /// Arguments: q [B, H, Sq, Dh], k [B, H, Sk, Dh], v [B, H, Sk, Dh],
-/// lengths [B] int32 (when paddingMask), offset int32 scalar (when
-/// causalMask), out [B, H, Sq, Dh] (dense).
+/// lengths [B] int32 (when paddingMask), keyRows [B] int32 (when keyRows:
+/// k and v are [Bk, H, Sk, Dh] and row b reads their row keyRows[b]),
+/// offset int32 scalar (when causalMask), out [B, H, Sq, Dh] (dense).
 struct AttentionParams {
   int64_t headDim = 0;
   float scale = 1.0f; ///< 1/sqrt(headDim) for a Transformer
@@ -122,6 +123,7 @@ struct AttentionParams {
   /// Schedule for a decoder step: few queries per row (usually one) against
   /// a KV cache. Any Sq stays correct; many queries are slower.
   bool decodeStep = false;
+  bool keyRows = false; ///< K/V rows chosen per query row (shared K/V)
   int keyBlock = 0;  ///< keys per online-softmax block; 0 = default
   int queryTile = 0; ///< queries per tile (prefill schedule); 0 = default
 };

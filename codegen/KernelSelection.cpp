@@ -177,6 +177,7 @@ std::optional<Choice> Selector::chooseAttention(PlanFunction &fn,
   attention.paddingMask = step.operands[3] >= 0;
   attention.causalMask = step.operands[4] >= 0;
   attention.decodeStep = step.attrBool("decode");
+  attention.keyRows = step.operands[5] >= 0;
   attention.keyBlock = int(step.attrInt("block_keys"));
   step.params.clear();
   if (attention.causalMask)
@@ -185,11 +186,14 @@ std::optional<Choice> Selector::chooseAttention(PlanFunction &fn,
                        "_s" + floatTag(attention.scale) +
                        (attention.paddingMask ? "_padding" : "") +
                        (attention.causalMask ? "_causal" : "") +
-                       (attention.decodeStep ? "_decode" : "");
+                       (attention.decodeStep ? "_decode" : "") +
+                       (attention.keyRows ? "_rows" : "");
   if (attention.keyBlock)
     symbol += "_kb" + std::to_string(attention.keyBlock);
   std::vector<int> ranks{4, 4, 4};
   if (attention.paddingMask)
+    ranks.push_back(1);
+  if (attention.keyRows)
     ranks.push_back(1);
   ranks.push_back(4);
   return Choice{attention, symbol, ranks};

@@ -94,7 +94,7 @@ void ModelGraphEmitter::emitEncode(ModuleOp module) {
 void ModelGraphEmitter::emitDecodeStep(ModuleOp module) {
   Type heads = blocks.headsType();
   SmallVector<Type> args{idsType(), builder.getIndexType(), lengthsType(),
-                         lengthsType()};
+                         lengthsType(), lengthsType()};
   args.append(4 * spec.decoderLayers, heads); // self K/V, then cross K/V
   SmallVector<Type> results{
       blocks.f32Tensor({kDyn, kDyn, spec.targetVocab})};
@@ -109,6 +109,7 @@ void ModelGraphEmitter::emitDecodeStep(ModuleOp module) {
   Value step = func.getArgument(conv::kDecodeStepArg);
   Value srcLengths = func.getArgument(conv::kDecodeSrcLengthsArg);
   Value origin = func.getArgument(conv::kDecodeOriginArg);
+  Value sentence = func.getArgument(conv::kDecodeSentenceArg);
   auto selfCache = [&](int64_t l, int kv) {
     return func.getArgument(conv::kDecodeFirstCacheArg + 2 * l + kv);
   };
@@ -141,8 +142,14 @@ void ModelGraphEmitter::emitDecodeStep(ModuleOp module) {
     x = blocks.residual(
         x, p + ".encoder_attn", p + ".encoder_attn_layer_norm", [&](Value h) {
           Value q = blocks.projectHeads(h, p + ".encoder_attn.q_proj");
-          return blocks.attend(q, crossCache(i, 0), crossCache(i, 1),
-                               p + ".encoder_attn", srcLengths, Value());
+          // Each hypothesis reads its sentence's K/V, kept once per
+          // sentence for all of them.
+          Value kv[2];
+          for (int c = 0; c < 2; ++c)
+            kv[c] = builder.create<KvCacheReadOp>(blocks.loc(), heads,
+                                                  crossCache(i, c), sentence);
+          return blocks.attend(q, kv[0], kv[1], p + ".encoder_attn",
+                               srcLengths, Value());
         });
     x = blocks.residual(x, p + ".ffn", p + ".final_layer_norm",
                         [&](Value h) { return blocks.feedForward(h, p); });

@@ -187,17 +187,29 @@ EvalResult txc::evaluate(AttentionOp op, EvalOperands operands) {
   size_t next = 3;
   const EvalValue *lengths = op.lengths() ? &operands[next++] : nullptr;
   const EvalValue *offset = op.offset() ? &operands[next++] : nullptr;
+  const EvalValue *keyRows = op.key_rows() ? &operands[next++] : nullptr;
   int64_t b = q.dim(0), h = q.dim(1), sq = q.dim(2), dh = q.dim(3);
-  int64_t sk = k.dim(2), dv = v.dim(3);
-  if (k.dim(0) != b || k.dim(1) != h || k.dim(3) != dh)
+  int64_t bk = k.dim(0), sk = k.dim(2), dv = v.dim(3);
+  if ((!keyRows && bk != b) || k.dim(1) != h || k.dim(3) != dh)
     return opError(op, "key " + shapeString(k.shape()) +
                            " does not fit query " + shapeString(q.shape()));
-  if (v.dim(0) != b || v.dim(1) != h || v.dim(2) != sk)
+  if (v.dim(0) != bk || v.dim(1) != h || v.dim(2) != sk)
     return opError(op, "value " + shapeString(v.shape()) +
                            " does not fit key " + shapeString(k.shape()));
   if (lengths && lengths->dim(0) != b)
     return opError(op, "has " + llvm::Twine(lengths->dim(0)) +
                            " lengths for a batch of " + llvm::Twine(b));
+  if (keyRows && keyRows->dim(0) != b)
+    return opError(op, "has " + llvm::Twine(keyRows->dim(0)) +
+                           " key rows for a batch of " + llvm::Twine(b));
+  std::vector<int64_t> keyRowOf(b);
+  for (int64_t i = 0; i < b; ++i) {
+    keyRowOf[i] = keyRows ? keyRows->i32()[i] : i;
+    if (keyRowOf[i] < 0 || keyRowOf[i] >= bk)
+      return opError(op, "key row " + llvm::Twine(keyRowOf[i]) + " of row " +
+                             llvm::Twine(i) + " is outside the keys' " +
+                             llvm::Twine(bk) + " rows");
+  }
   double scale = op.scale().convertToDouble();
   const float kNegInf = -std::numeric_limits<float>::infinity();
   llvm::ArrayRef<float> qv = q.f32(), kv = k.f32(), vv = v.f32();
@@ -205,8 +217,8 @@ EvalResult txc::evaluate(AttentionOp op, EvalOperands operands) {
   for (int64_t i = 0; i < b; ++i)
     for (int64_t hh = 0; hh < h; ++hh) {
       const float *qs = qv.data() + (i * h + hh) * sq * dh;
-      const float *ks = kv.data() + (i * h + hh) * sk * dh;
-      const float *vs = vv.data() + (i * h + hh) * sk * dv;
+      const float *ks = kv.data() + (keyRowOf[i] * h + hh) * sk * dh;
+      const float *vs = vv.data() + (keyRowOf[i] * h + hh) * sk * dv;
       float *os = out.data() + (i * h + hh) * sq * dv;
       for (int64_t qi = 0; qi < sq; ++qi) {
         for (int64_t ki = 0; ki < sk; ++ki) {

@@ -10,13 +10,15 @@
 //
 // @decode_step(%tokens: tensor<?x?xi32>, %step: index,
 //              %src_lengths: tensor<?xi32>, %origin: tensor<?xi32>,
+//              %sentence: tensor<?xi32>,
 //              %self_k_0, %self_v_0, ..., (L pairs, tensor<?xHx?xDhxf32>)
 //              %cross_k_0, %cross_v_0, ... (L pairs, as @encode returned))
 //   -> (%logits: tensor<?x?xVxf32>, %self_k_0', %self_v_0', ...)
 //   tokens[b, t] are decoder inputs at positions step .. step+t-1; the self
 //   caches hold `step` positions of the previous call's rows and are first
-//   reordered by `origin` (row i continues row origin[i]); cross K/V and
-//   src_lengths already have one row per current row.
+//   reordered by `origin` (row i continues row origin[i]); src_lengths has
+//   one entry per current row; cross K/V keep @encode's one row per
+//   sentence, and row i reads row sentence[i] of them.
 //
 // Optional, added by fuse-output; the arguments of @decode_step, then:
 // @decode_step_argmax(..., %masked_token: index)
@@ -38,7 +40,8 @@ inline constexpr unsigned kDecodeTokensArg = 0;
 inline constexpr unsigned kDecodeStepArg = 1;
 inline constexpr unsigned kDecodeSrcLengthsArg = 2;
 inline constexpr unsigned kDecodeOriginArg = 3;
-inline constexpr unsigned kDecodeFirstCacheArg = 4;
+inline constexpr unsigned kDecodeSentenceArg = 4;
+inline constexpr unsigned kDecodeFirstCacheArg = 5;
 
 // Module attributes (I64Attr unless noted).
 inline constexpr const char *kModelNameAttr = "txc.model_name"; // StrAttr

@@ -36,8 +36,8 @@ EvalValue gatherRows(const EvalValue &value, const std::vector<int32_t> &rows) {
 }
 
 // Drives @decode_step for the search: keeps the self-attention caches
-// between steps and hands each call the cross K/V and source lengths of its
-// rows' sentences.
+// between steps and hands each call the source lengths of its rows'
+// sentences, the sentence of each row, and the cross K/V by sentence.
 class EvaluatorStepModel : public runtime::StepModel {
 public:
   EvaluatorStepModel(Evaluator &evaluator, FuncOp decodeStep,
@@ -57,17 +57,15 @@ public:
       selfCaches.assign(2 * layers, EvalValue::f32({n, heads, 0, headDim}, {}));
     if (rows.sentence != rowSentences) {
       rowSentences = rows.sentence;
-      rowCross.clear();
-      for (const EvalValue &c : cross)
-        rowCross.push_back(gatherRows(c, rowSentences));
       rowSrcLengths = gatherRows(srcLengths, rowSentences);
     }
 
     std::vector<EvalValue> args = {EvalValue::i32({n, 1}, rows.tokens),
                                    EvalValue::index(stepIndex), rowSrcLengths,
-                                   EvalValue::i32({n}, rows.origin)};
+                                   EvalValue::i32({n}, rows.origin),
+                                   EvalValue::i32({n}, rows.sentence)};
     args.insert(args.end(), selfCaches.begin(), selfCaches.end());
-    args.insert(args.end(), rowCross.begin(), rowCross.end());
+    args.insert(args.end(), cross.begin(), cross.end());
     llvm::Expected<std::vector<EvalValue>> results =
         evaluator.run(decodeStep, args);
     if (!results)
@@ -91,7 +89,6 @@ private:
   int64_t layers, heads, headDim, vocab;
   std::vector<EvalValue> selfCaches; // rows of the previous call
   std::vector<int32_t> rowSentences;
-  std::vector<EvalValue> rowCross;
   EvalValue rowSrcLengths;
 };
 

@@ -414,6 +414,19 @@ static LogicalResult verify(AttentionOp op) {
                         rankedType(op.lengths()).getDimSize(0),
                         "query batch size", q.getDimSize(0)))))
     return failure();
+  if (op.key_rows() &&
+      (failed(expectRank(o, op.key_rows(), "key_rows", 1)) ||
+       failed(expectDim(o, "key_rows size",
+                        rankedType(op.key_rows()).getDimSize(0),
+                        "query batch size", q.getDimSize(0)))))
+    return failure();
+  if (!op.key_rows() &&
+      failed(expectDim(o, "key batch size", k.getDimSize(0),
+                       "query batch size", q.getDimSize(0))))
+    return failure();
+  if (failed(expectDim(o, "value batch size", v.getDimSize(0),
+                       "key batch size", k.getDimSize(0))))
+    return failure();
   return expectResultShape(o, {q.getDimSize(0), q.getDimSize(1),
                                q.getDimSize(2), v.getDimSize(3)});
 }

@@ -188,7 +188,9 @@ def Txc_KvCacheReadOp : Txc_PureOp<"kv_cache_read"> {
   let description = [{
     `cache[b0, h, p, dh]`, `origin[b]` (i32) -> `[b, h, p, dh]` with row i =
     cache[origin[i]]. Beam search reorders hypotheses with it; greedy passes
-    the identity.
+    the identity. The decoder step also reads each hypothesis's
+    cross-attention K/V with it, from the encoder's one row per sentence;
+    fuse-attention folds those reads into txc.attention's `key_rows`.
   }];
   let arguments = (ins Txc_F32Tensor:$cache, Txc_I32Tensor:$origin);
   let results = (outs Txc_F32Tensor:$result);
@@ -262,22 +264,28 @@ def Txc_AttentionOp : Txc_PureOp<"attention", [AttrSizedOperandSegments]> {
   let description = [{
     `q[b, h, sq, dh]`, `k[b, h, sk, dh]`, `v[b, h, sk, dh]`, optional
     `lengths[b]` (padding mask: keys k >= lengths[b] excluded), optional
-    `offset` (causal mask: keys k > q + offset excluded) -> `[b, h, sq, dh]`.
-    A query with every key masked gives zeros. `block_keys` is the key block
-    of the online softmax; `decode` marks the one-query schedule of a
-    decoder step over a KV cache.
+    `offset` (causal mask: keys k > q + offset excluded), optional
+    `key_rows[b]` (i32) -> `[b, h, sq, dh]`. With `key_rows`, K and V have
+    rows of their own (`[bk, h, sk, dh]`) and query row i attends to row
+    key_rows[i] of them: the hypotheses of one sentence share its
+    cross-attention K/V instead of each reading a copy. A query with every
+    key masked gives zeros. `block_keys` is the key block of the online
+    softmax; `decode` marks the one-query schedule of a decoder step over a
+    KV cache.
   }];
   let arguments = (ins Txc_F32Tensor:$query, Txc_F32Tensor:$key,
                        Txc_F32Tensor:$value,
                        Optional<Txc_I32Tensor>:$lengths,
-                       Optional<Index>:$offset, F64Attr:$scale,
+                       Optional<Index>:$offset,
+                       Optional<Txc_I32Tensor>:$key_rows, F64Attr:$scale,
                        DefaultValuedAttr<I64Attr, "0">:$block_keys,
                        DefaultValuedAttr<BoolAttr, "false">:$decode);
   let results = (outs Txc_F32Tensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`lengths` `(` $lengths^ `:` type($lengths) `)`)?
-    (`offset` `(` $offset^ `)`)? attr-dict `:` `(` type($query) `,`
-    type($key) `,` type($value) `)` `->` type($result)
+    (`offset` `(` $offset^ `)`)?
+    (`key_rows` `(` $key_rows^ `:` type($key_rows) `)`)? attr-dict `:` `(`
+    type($query) `,` type($key) `,` type($value) `)` `->` type($result)
   }];
 }
 

@@ -2,7 +2,8 @@
 //   s = matmul(q, k^T); s = scale(s); [padding_mask]; [causal_mask];
 //   p = softmax(s); o = matmul(p, v)
 // becomes one txc.attention, so the kernel keeps scores in registers and
-// tiles instead of writing a [b, h, sq, sk] matrix.
+// tiles instead of writing a [b, h, sq, sk] matrix. K and V that are
+// kv_cache_reads by the same rows are read through `key_rows` instead.
 #include "passes/PassDetail.h"
 
 #include "mlir/IR/PatternMatch.h"
@@ -49,11 +50,23 @@ struct AttentionChainPattern : public OpRewritePattern<MatmulOp> {
     if (qk.lhs().getType().cast<RankedTensorType>().getRank() != 4)
       return failure();
 
+    // K and V read by row from a tensor with rows of its own (the
+    // encoder's cross-attention K/V, one row per sentence): the kernel
+    // reads them where they are, by `key_rows`, instead of a copy per row.
+    Value key = qk.rhs(), value = pv.rhs(), keyRows;
+    auto keyRead = key.getDefiningOp<KvCacheReadOp>();
+    auto valueRead = value.getDefiningOp<KvCacheReadOp>();
+    if (keyRead && valueRead && keyRead.origin() == valueRead.origin()) {
+      key = keyRead.cache();
+      value = valueRead.cache();
+      keyRows = keyRead.origin();
+    }
+
     // One query per row over a KV cache: the decoder step's schedule.
     bool decode = pv->getParentOfType<FuncOp>().getName() == "decode_step";
     auto fused = rewriter.create<AttentionOp>(
-        pv.getLoc(), pv.getType(), qk.lhs(), qk.rhs(), pv.rhs(), lengths,
-        offset, scale.factorAttr(), rewriter.getI64IntegerAttr(blockKeys),
+        pv.getLoc(), pv.getType(), qk.lhs(), key, value, lengths, offset,
+        keyRows, scale.factorAttr(), rewriter.getI64IntegerAttr(blockKeys),
         rewriter.getBoolAttr(decode));
     rewriter.replaceOp(pv, fused.getResult());
     return success();

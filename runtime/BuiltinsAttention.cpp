@@ -36,15 +36,24 @@ Status attention(const PlanStep &step, const Operands &ops,
   const int32_t *lengths = ops[3].present ? ops[3].tensor.i32() : nullptr;
   const bool causal = ops[4].present;
   const int64_t offset = ops[4].index;
+  const int32_t *keyRows = ops[5].present ? ops[5].tensor.i32() : nullptr;
+  const int64_t keyBatch = ops[1].tensor.shape[0];
   const int64_t batch = out.shape[0], heads = out.shape[1],
                 queries = out.shape[2], dv = out.shape[3];
   const int64_t keys = ops[1].tensor.shape[2], dk = ops[1].tensor.shape[3];
   const float scale = static_cast<float>(step.attrFloat("scale"));
   const float negInf = -std::numeric_limits<float>::infinity();
+  for (int64_t b = 0; keyRows && b < batch; ++b)
+    if (keyRows[b] < 0 || keyRows[b] >= keyBatch)
+      return Status::failure("attention key row " + std::to_string(keyRows[b]) +
+                             " of row " + std::to_string(b) +
+                             " is outside the keys' " +
+                             std::to_string(keyBatch) + " rows");
   parallelFor(batch * heads, 1, [&](int64_t begin, int64_t end) {
     std::vector<float> p(keys);
     for (int64_t bh = begin; bh < end; ++bh) {
       int64_t b = bh / heads, h = bh % heads;
+      int64_t kb = keyRows ? keyRows[b] : b;
       int64_t valid = lengths ? std::min<int64_t>(lengths[b], keys) : keys;
       for (int64_t i = 0; i < queries; ++i) {
         const float *qi = q.row(b, h, i);
@@ -54,13 +63,13 @@ Status attention(const PlanStep &step, const Operands &ops,
             p[j] = negInf;
             continue;
           }
-          p[j] = dot(qi, k.row(b, h, j), dk) * scale;
+          p[j] = dot(qi, k.row(kb, h, j), dk) * scale;
         }
         softmaxRow(p.data(), keys);
         float *o = out.f32() + ((b * heads + h) * queries + i) * dv;
         std::fill(o, o + dv, 0.0f);
         for (int64_t j = 0; j < std::max<int64_t>(visible, 0); ++j) {
-          const float *vj = v.row(b, h, j);
+          const float *vj = v.row(kb, h, j);
           for (int64_t d = 0; d < dv; ++d)
             o[d] += p[j] * vj[d];
         }

@@ -7,8 +7,7 @@ namespace txc::runtime {
 DecoderSession::DecoderSession(DecodeExecutors executors,
                                const ModelInfo &model)
     : executors(executors), model(model), layers(model.decoderLayers),
-      selfCaches(2 * model.decoderLayers),
-      crossRows(2 * model.decoderLayers) {}
+      selfCaches(2 * model.decoderLayers) {}
 
 Status DecoderSession::begin(const std::vector<Binding> &encoded,
                              const std::vector<int32_t> &lengths,
@@ -29,13 +28,7 @@ Status DecoderSession::begin(const std::vector<Binding> &encoded,
                              ", not cross-attention K/V of " +
                              std::to_string(sentences) + " sentences");
     encodedCross.push_back(t);
-    int64_t rowFloats = t.numel() / std::max<int64_t>(sentences, 1);
-    if (!crossRows[i].reserve(rowCapacity * rowFloats * 4))
-      return Status::failure("cannot allocate cross-attention K/V for " +
-                             std::to_string(rowCapacity) + " rows");
   }
-  crossSentence.assign(rowCapacity, -1);
-  crossCopies = 0;
   for (KvCache &cache : selfCaches)
     if (Status s = cache.reset(sentences, rowCapacity, model.heads, maxLength,
                                model.headDim);
@@ -51,55 +44,6 @@ int64_t DecoderSession::cacheRowsMoved() const {
   return n;
 }
 
-Status DecoderSession::bindCross(const StepRows &rows) {
-  const int64_t count = static_cast<int64_t>(rows.sentence.size());
-  if (count > static_cast<int64_t>(crossSentence.size()))
-    return Status::failure("the decoder step has " + std::to_string(count) +
-                           " rows, more than the batch's " +
-                           std::to_string(crossSentence.size()));
-  bool inPlace = true;
-  for (int64_t r = 0; r < count; ++r) {
-    int32_t s = rows.sentence[r];
-    if (s < 0 || s >= sentences)
-      return Status::failure("row " + std::to_string(r) + " names sentence " +
-                             std::to_string(s) + " of " +
-                             std::to_string(sentences));
-    inPlace = inPlace && s == r;
-  }
-  // Row r holding sentence r (greedy, until a sentence finishes) reads the
-  // encoder's K/V where they are: no copy, no second copy in memory.
-  if (inPlace) {
-    for (const TensorView &cross : encodedCross) {
-      TensorView rowsOf = cross;
-      rowsOf.shape[0] = count;
-      args.push_back(Binding::ofTensor(rowsOf));
-    }
-    return Status::success();
-  }
-  for (int64_t r = 0; r < count; ++r) {
-    int32_t s = rows.sentence[r];
-    if (crossSentence[r] == s)
-      continue;
-    for (int64_t i = 0; i < 2 * layers; ++i) {
-      const TensorView &src = encodedCross[i];
-      TensorView from = src, to(DType::F32, src.shape, nullptr);
-      from.shape[0] = to.shape[0] = 1;
-      from.data = src.f32() + s * src.strides[0];
-      to.strides = denseStrides(to.shape);
-      to.data = crossData(i) + r * (src.numel() / sentences);
-      copyTensor(from, to);
-    }
-    crossSentence[r] = s;
-    ++crossCopies;
-  }
-  for (int64_t i = 0; i < 2 * layers; ++i) {
-    Dims shape = encodedCross[i].shape;
-    shape[0] = count;
-    args.push_back(Binding::ofTensor(
-        TensorView(DType::F32, std::move(shape), crossData(i))));
-  }
-  return Status::success();
-}
 
 PlanExecutor *DecoderSession::executorFor(StepOutput output) const {
   switch (output) {
@@ -126,22 +70,35 @@ Status DecoderSession::step(int stepIndex, const StepRows &rows,
     return Status::failure("decoder step " + std::to_string(stepIndex) +
                            " after " + std::to_string(selfCaches[0].length()) +
                            " cached positions");
+  if (rows.origin.size() != rows.tokens.size() ||
+      rows.sentence.size() != rows.tokens.size())
+    return Status::failure("decoder step rows disagree: " +
+                           std::to_string(count) + " tokens, " +
+                           std::to_string(rows.origin.size()) + " origins, " +
+                           std::to_string(rows.sentence.size()) + " sentences");
   inputTokens.assign(rows.tokens.begin(), rows.tokens.end());
   origin.assign(rows.origin.begin(), rows.origin.end());
+  sentenceOf.assign(rows.sentence.begin(), rows.sentence.end());
   rowLengths.resize(count);
   for (int64_t r = 0; r < count; ++r) {
     int32_t s = rows.sentence[r];
-    rowLengths[r] = s >= 0 && s < sentences ? srcLengths[s] : 0;
+    if (s < 0 || s >= sentences)
+      return Status::failure("row " + std::to_string(r) + " names sentence " +
+                             std::to_string(s) + " of " +
+                             std::to_string(sentences));
+    rowLengths[r] = srcLengths[s];
   }
   args.clear();
   args.push_back(Binding::ofTensor(TensorView(DType::I32, {count, 1}, inputTokens.data())));
   args.push_back(Binding::ofIndex(stepIndex));
   args.push_back(Binding::ofTensor(TensorView(DType::I32, {count}, rowLengths.data())));
   args.push_back(Binding::ofTensor(TensorView(DType::I32, {count}, origin.data())));
+  args.push_back(Binding::ofTensor(TensorView(DType::I32, {count}, sentenceOf.data())));
   for (KvCache &cache : selfCaches)
     args.push_back(Binding::ofCache(cache));
-  if (Status s = bindCross(rows); !s.ok())
-    return s;
+  // Every row reads its sentence's cross K/V where the encoder left them.
+  for (const TensorView &cross : encodedCross)
+    args.push_back(Binding::ofTensor(cross));
   if (request.output == StepOutput::TopK)
     args.push_back(Binding::ofIndex(request.k));
   if (request.output != StepOutput::Logits)

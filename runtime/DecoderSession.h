@@ -1,9 +1,9 @@
 // Decodes one encoded batch: the search's StepModel over @decode_step (and
 // its fused-output forms, when the plan has them). It keeps each layer's
 // self-attention keys and values in KV caches across the steps (appended
-// in place, reordered only when hypotheses change), and gives each row the
-// cross-attention keys and values of its sentence: the encoder's own while
-// row r holds sentence r, else copies made per row.
+// in place, reordered only when hypotheses change), and passes the
+// encoder's cross-attention keys and values, one row per sentence, with the
+// sentence of each row: no hypothesis copies them.
 #pragma once
 
 #include "runtime/PlanExecutor.h"
@@ -41,29 +41,21 @@ public:
 
   // Rows the self-attention caches copied since begin(), summed over them.
   int64_t cacheRowsMoved() const;
-  // Rows of cross-attention K/V copied since begin().
-  int64_t crossRowsCopied() const { return crossCopies; }
 
 private:
-  Status bindCross(const StepRows &rows);
   PlanExecutor *executorFor(StepOutput output) const;
   Status copyOutput(const StepRequest &request, int64_t count,
                     std::vector<float> &values, std::vector<int32_t> &tokens);
-  float *crossData(int64_t i) {
-    return reinterpret_cast<float *>(crossRows[i].data());
-  }
 
   DecodeExecutors executors;
   const ModelInfo &model;
   int64_t layers;
   std::vector<KvCache> selfCaches;     // per layer: keys, then values
   std::vector<TensorView> encodedCross; // per layer: keys, then values
-  std::vector<Arena> crossRows; // encodedCross by row, [rows, H, S, Dh]
-  std::vector<int32_t> crossSentence; // sentence each cross row holds
   std::vector<int32_t> srcLengths;
-  int64_t sentences = 0, crossCopies = 0;
+  int64_t sentences = 0;
 
-  std::vector<int32_t> inputTokens, rowLengths, origin;
+  std::vector<int32_t> inputTokens, rowLengths, origin, sentenceOf;
   std::vector<Binding> args, results;
 };
 

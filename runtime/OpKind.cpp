@@ -34,7 +34,7 @@ constexpr KindInfo kKinds[] = {
     {OpKind::Slice, "slice", "F"},
     {OpKind::LinearActivation, "linear_activation", "FFf"},
     {OpKind::AddLayerNorm, "add_layer_norm", "FFFF"},
-    {OpKind::Attention, "attention", "FFFix"},
+    {OpKind::Attention, "attention", "FFFixi"},
     {OpKind::Argmax, "argmax", "FX"},
     {OpKind::LogSoftmaxTopK, "log_softmax_top_k", "FXX"},
 };

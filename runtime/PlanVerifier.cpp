@@ -324,8 +324,10 @@ Status verifyPlan(const Plan &plan, const std::string &source) {
   std::vector<std::pair<DType, int>> caches(2 * layers, {DType::F32, 4});
   std::vector<std::pair<DType, int>> encodeResults{{DType::F32, 3}};
   encodeResults.insert(encodeResults.end(), caches.begin(), caches.end());
+  // tokens, step, source lengths, origin, sentence (ModuleConventions.h).
   std::vector<std::pair<DType, int>> decodeArgs{{DType::I32, 2},
                                                 {DType::Index, -1},
+                                                {DType::I32, 1},
                                                 {DType::I32, 1},
                                                 {DType::I32, 1}};
   decodeArgs.insert(decodeArgs.end(), caches.begin(), caches.end());

@@ -103,12 +103,17 @@ Status inferAttention(const std::vector<const Dims *> &ops, Dims &result) {
   for (int i = 0; i < 3; ++i)
     if (Status s = needRank(*ops[i], i, 4); !s.ok())
       return s;
-  if (k[0] != q[0] || k[1] != q[1] || k[3] != q[3] || v[0] != q[0] ||
-      v[1] != q[1] || v[2] != k[2])
+  // With key_rows (ops[5]) K and V have rows of their own.
+  const Dims *keyRows = ops.size() > 5 ? ops[5] : nullptr;
+  if ((!keyRows && k[0] != q[0]) || k[1] != q[1] || k[3] != q[3] ||
+      v[0] != k[0] || v[1] != q[1] || v[2] != k[2])
     return mismatch("attention q " + formatDims(q) + ", k " + formatDims(k) +
                     ", v " + formatDims(v) + " do not fit");
   if (ops[3] && (ops[3]->size() != 1 || (*ops[3])[0] != q[0]))
     return mismatch("attention lengths " + formatDims(*ops[3]) +
+                    " do not match batch " + std::to_string(q[0]));
+  if (keyRows && (keyRows->size() != 1 || (*keyRows)[0] != q[0]))
+    return mismatch("attention key_rows " + formatDims(*keyRows) +
                     " do not match batch " + std::to_string(q[0]));
   result = {q[0], q[1], q[2], v[3]};
   return Status::success();

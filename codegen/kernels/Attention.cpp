@@ -51,7 +51,7 @@ const float kMinusInf = -std::numeric_limits<float>::infinity();
 struct AttentionFuncs {
   Var d{"d"}, lane{"lane"}, tile{"tile"}, j{"j"}, blk{"blk"}, h{"h"}, b{"b"};
   Var i{"i"}; // the output's query
-  Func query{"q_scaled"}, keyRows{"key_rows"}, dot{"qk"}, blockMax{"block_max"}, probs{"probs"},
+  Func query{"q_scaled"}, keyTile{"key_tile"}, dot{"qk"}, blockMax{"block_max"}, probs{"probs"},
       blockSum{"block_sum"}, blockOut{"block_out"}, state{"state"},
       out{"attention"};
   RDom headDims, keysInBlock, blocks;
@@ -74,6 +74,11 @@ void defineAttention(AttentionFuncs &f, const AttentionParams &params,
   ImageParam &q = attention.query, &k = attention.key, &v = attention.value;
   Expr queries = q.dim(1).extent(), keys = k.dim(1).extent();
   Expr query = tile * queryTile + lane;
+  // The row of K and V that query row b reads; clamped so that a bad row
+  // index cannot read outside them (the runtime rejects those first).
+  Expr keyBatch = b;
+  if (params.keyRows)
+    keyBatch = clampedIndex(attention.keyRows(b), k.dim(3).extent());
 
   // Keys row b's query may attend to: [0, limit); the tile's last query
   // may attend to [0, tileLimit), the keys any query of the tile sees.
@@ -113,9 +118,9 @@ void defineAttention(AttentionFuncs &f, const AttentionParams &params,
   f.blocks.where(f.blocks.x * keyBlock < tileLimit);
   const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
 
-  f.keyRows(d, j, blk, h, b) = k(d, keyRow(j), h, b);
+  f.keyTile(d, j, blk, h, b) = k(d, keyRow(j), h, keyBatch);
   f.dot(keyArgs(f, j)) = 0.0f;
-  f.dot(keyArgs(f, j)) += scaledQuery(rd) * f.keyRows(rd, j, blk, h, b);
+  f.dot(keyArgs(f, j)) += scaledQuery(rd) * f.keyTile(rd, j, blk, h, b);
   auto score = [&](const Expr &inBlock) {
     return select(keyIndex(inBlock) < limit, f.dot(keyArgs(f, inBlock)),
                   kMinusInf);
@@ -132,7 +137,7 @@ void defineAttention(AttentionFuncs &f, const AttentionParams &params,
   f.blockSum(lane, blk, tile, h, b) = 0.0f;
   f.blockSum(lane, blk, tile, h, b) += prob;
   f.blockOut(d, lane, blk, tile, h, b) = 0.0f;
-  f.blockOut(d, lane, blk, tile, h, b) += prob * v(d, keyRow(rj), h, b);
+  f.blockOut(d, lane, blk, tile, h, b) += prob * v(d, keyRow(rj), h, keyBatch);
 
   std::vector<Expr> at{d, lane, tile, h, b};
   f.state(at) = Tuple(kMinusInf, 0.0f, 0.0f);
@@ -188,7 +193,7 @@ void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
   // Scores: a vector of queries times kScoreUnroll keys per register tile,
   // reading the block's keys copied to one dense tile.
   Var keyGroup("key_group"), keyInGroup("key_in_group");
-  f.keyRows.compute_at(f.state, rb).vectorize(d, vectorWidth, tail);
+  f.keyTile.compute_at(f.state, rb).vectorize(d, vectorWidth, tail);
   f.dot.compute_at(f.state, rb).vectorize(lane, vectorWidth);
   f.dot.update()
       .split(j, keyGroup, keyInGroup, kScoreUnroll)
@@ -271,6 +276,7 @@ AttentionPipeline buildAttention(const AttentionParams &params,
   attention.key = ImageParam(Float(32), 4, "k");
   attention.value = ImageParam(Float(32), 4, "v");
   attention.lengths = ImageParam(Int(32), 1, "lengths");
+  attention.keyRows = ImageParam(Int(32), 1, "key_rows");
 
   AttentionFuncs f;
   f.queriesInner = !decode;
@@ -285,9 +291,10 @@ AttentionPipeline buildAttention(const AttentionParams &params,
   constrainBuffer(k, {headDim}, false);
   constrainBuffer(v, {headDim}, false);
   constrainBuffer(attention.lengths, {}, false);
+  constrainBuffer(attention.keyRows, {}, false);
   for (int dim = 1; dim < 4; ++dim) {
     v.dim(dim).set_extent(k.dim(dim).extent());
-    if (dim > 1)
+    if (dim == 2 || (dim == 3 && !params.keyRows))
       k.dim(dim).set_extent(q.dim(dim).extent());
   }
   OutputImageParam result = f.out.output_buffer();
@@ -299,6 +306,8 @@ AttentionPipeline buildAttention(const AttentionParams &params,
   attention.arguments = {q, k, v};
   if (params.paddingMask)
     attention.arguments.push_back(attention.lengths);
+  if (params.keyRows)
+    attention.arguments.push_back(attention.keyRows);
   if (params.causalMask)
     attention.arguments.push_back(attention.offset);
   return attention;

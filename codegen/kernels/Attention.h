@@ -12,6 +12,7 @@ struct AttentionPipeline : KernelPipeline {
   Halide::ImageParam key;     ///< [B, H, Sk, Dh]
   Halide::ImageParam value;   ///< [B, H, Sk, Dh]
   Halide::ImageParam lengths; ///< [B]; unused unless params.paddingMask
+  Halide::ImageParam keyRows; ///< [B]; unused unless params.keyRows
   Halide::Param<int32_t> offset{"offset"}; ///< unused unless causalMask
 };
 

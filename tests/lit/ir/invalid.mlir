@@ -214,3 +214,19 @@ func @top_k_vocab(%l: tensor<?x1x16777216xf32>, %k: index, %m: index) {
   %y = txc.log_softmax_top_k %l, %k, %m : (tensor<?x1x16777216xf32>, index, index) -> tensor<?x1x?x2xf32>
   return
 }
+
+// -----
+
+func @attention_key_rows_size(%q: tensor<3x2x1x4xf32>, %kv: tensor<2x2x5x4xf32>, %rows: tensor<2xi32>) {
+  // expected-error @+1 {{'txc.attention' op expects key_rows size (2) to equal query batch size (3)}}
+  %o = txc.attention %q, %kv, %kv key_rows(%rows : tensor<2xi32>) {scale = 0.5 : f64} : (tensor<3x2x1x4xf32>, tensor<2x2x5x4xf32>, tensor<2x2x5x4xf32>) -> tensor<3x2x1x4xf32>
+  return
+}
+
+// -----
+
+func @attention_key_batch(%q: tensor<3x2x1x4xf32>, %kv: tensor<2x2x5x4xf32>) {
+  // expected-error @+1 {{'txc.attention' op expects key batch size (2) to equal query batch size (3)}}
+  %o = txc.attention %q, %kv, %kv {scale = 0.5 : f64} : (tensor<3x2x1x4xf32>, tensor<2x2x5x4xf32>, tensor<2x2x5x4xf32>) -> tensor<3x2x1x4xf32>
+  return
+}

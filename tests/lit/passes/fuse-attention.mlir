@@ -57,3 +57,40 @@ func @not_attention(%q: tensor<?x2x4x4xf32>, %k: tensor<?x2x4x4xf32>, %v: tensor
   %o = txc.matmul %p, %v : (tensor<?x2x4x4xf32>, tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32>
   return %o : tensor<?x2x4x4xf32>
 }
+
+// -----
+
+// Cross-attention over K/V kept once per sentence, read for each row by its
+// sentence: the reads fold into key_rows, so the kernel reads the
+// sentence's K/V where they are and no per-row copy is made.
+// CHECK-LABEL: func @cross_attention_by_sentence
+// CHECK-SAME: (%[[Q:.*]]: tensor<?x2x?x4xf32>, %[[K:.*]]: tensor<?x2x?x4xf32>, %[[V:.*]]: tensor<?x2x?x4xf32>, %[[LEN:.*]]: tensor<?xi32>, %[[ROWS:.*]]: tensor<?xi32>)
+// CHECK-NEXT: %[[O:.*]] = txc.attention %[[Q]], %[[K]], %[[V]] lengths(%[[LEN]] : tensor<?xi32>) key_rows(%[[ROWS]] : tensor<?xi32>) {block_keys = 32 : i64, decode = false, scale = 5.000000e-01 : f64}
+// CHECK-NEXT: return %[[O]]
+func @cross_attention_by_sentence(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %len: tensor<?xi32>, %rows: tensor<?xi32>) -> tensor<?x2x?x4xf32> {
+  %kr = txc.kv_cache_read %k, %rows : (tensor<?x2x?x4xf32>, tensor<?xi32>) -> tensor<?x2x?x4xf32>
+  %vr = txc.kv_cache_read %v, %rows : (tensor<?x2x?x4xf32>, tensor<?xi32>) -> tensor<?x2x?x4xf32>
+  %s = txc.matmul %q, %kr {transpose_b = true} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x?xf32>
+  %sc = txc.scale %s {factor = 0.5 : f64} : (tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %m = txc.padding_mask %sc, %len : (tensor<?x2x?x?xf32>, tensor<?xi32>) -> tensor<?x2x?x?xf32>
+  %p = txc.softmax %m : (tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %o = txc.matmul %p, %vr : (tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}
+
+// -----
+
+// K and V read by different rows cannot share one key_rows: the reads stay.
+// CHECK-LABEL: func @reads_by_different_rows
+// CHECK-DAG: %[[KR:.*]] = txc.kv_cache_read %arg1, %arg3
+// CHECK-DAG: %[[VR:.*]] = txc.kv_cache_read %arg2, %arg4
+// CHECK: txc.attention %arg0, %[[KR]], %[[VR]] {block_keys
+func @reads_by_different_rows(%q: tensor<?x2x?x4xf32>, %k: tensor<?x2x?x4xf32>, %v: tensor<?x2x?x4xf32>, %krows: tensor<?xi32>, %vrows: tensor<?xi32>) -> tensor<?x2x?x4xf32> {
+  %kr = txc.kv_cache_read %k, %krows : (tensor<?x2x?x4xf32>, tensor<?xi32>) -> tensor<?x2x?x4xf32>
+  %vr = txc.kv_cache_read %v, %vrows : (tensor<?x2x?x4xf32>, tensor<?xi32>) -> tensor<?x2x?x4xf32>
+  %s = txc.matmul %q, %kr {transpose_b = true} : (tensor<?x2x?x4xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x?xf32>
+  %sc = txc.scale %s {factor = 0.5 : f64} : (tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %p = txc.softmax %sc : (tensor<?x2x?x?xf32>) -> tensor<?x2x?x?xf32>
+  %o = txc.matmul %p, %vr : (tensor<?x2x?x?xf32>, tensor<?x2x?x4xf32>) -> tensor<?x2x?x4xf32>
+  return %o : tensor<?x2x?x4xf32>
+}

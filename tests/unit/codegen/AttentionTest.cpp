@@ -17,6 +17,8 @@ struct AttentionCase {
   std::vector<int> lengths; // per batch row, when the kernel pads
   int offset = 0;           // when the kernel is causal
   int cacheCapacity = 0;    // > keys: K and V are views of a larger cache
+  std::vector<int> keyRows; // per batch row, when K/V rows are shared
+  int keyBatch = 0;         // rows of K and V, when keyRows
 };
 
 std::ostream &operator<<(std::ostream &os, const AttentionCase &c) {
@@ -25,6 +27,9 @@ std::ostream &operator<<(std::ostream &os, const AttentionCase &c) {
      << " capacity " << c.cacheCapacity << " lengths";
   for (int length : c.lengths)
     os << " " << length;
+  os << " key rows";
+  for (int row : c.keyRows)
+    os << " " << row;
   return os;
 }
 
@@ -35,8 +40,9 @@ protected:
   // The first `keys` positions of a random cache of `capacity` positions.
   Halide::Buffer<float> cacheView(const AttentionCase &c, int headDim) {
     int capacity = std::max(c.cacheCapacity, c.keys);
+    int rows = c.keyRows.empty() ? c.batch : c.keyBatch;
     Halide::Buffer<float> cache =
-        randomTensor({c.batch, c.heads, capacity, headDim}, rng);
+        randomTensor({rows, c.heads, capacity, headDim}, rng);
     cache.crop(1, 0, c.keys);
     return cache;
   }
@@ -64,12 +70,20 @@ protected:
     kernel.value.set(v);
     kernel.lengths.set(lengths);
     kernel.offset.set(c.offset);
+    Halide::Buffer<int32_t> keyRows = intTensor({c.batch});
+    std::copy(c.keyRows.begin(), c.keyRows.end(), keyRows.data());
+    kernel.keyRows.set(keyRows);
     kernel.pipeline.realize(out);
 
+    // The reference reads a copy of each row's K/V.
     Halide::Buffer<float> denseK = tensor({c.batch, c.heads, c.keys, headDim});
     Halide::Buffer<float> denseV = tensor({c.batch, c.heads, c.keys, headDim});
-    denseK.copy_from(k);
-    denseV.copy_from(v);
+    for (int b = 0; b < c.batch; ++b) {
+      int row = params.keyRows ? c.keyRows[b] : b;
+      // Halide dims run innermost first: batch is dim 3.
+      denseK.sliced(3, b).copy_from(k.sliced(3, row));
+      denseV.sliced(3, b).copy_from(v.sliced(3, row));
+    }
     return closeTo(out, referenceAttention(elements(q), elements(denseK),
                                            elements(denseV), c.batch, c.heads,
                                            c.queries, c.keys, headDim,
@@ -137,6 +151,20 @@ TEST_F(AttentionKernel, DecodeStepOverAKvCache) {
 TEST_F(AttentionKernel, DecodeStepCrossAttentionWithPadding) {
   expectAllMatch(attention(64, true, false, true, 16),
                  {{2, 3, 1, 31, {31, 4}}, {3, 1, 1, 100, {0, 65, 100}}});
+}
+
+TEST_F(AttentionKernel, RowsShareKeysAndValuesThroughKeyRows) {
+  // Beam rows of 2 sentences reading their sentence's K/V, in any order
+  // and with rows of their own lengths; the prefill schedule too.
+  AttentionParams decode = attention(64, true, false, true, 16);
+  decode.keyRows = true;
+  expectAllMatch(decode, {{5, 3, 1, 37, {37, 9, 37, 9, 20}, 0, 0,
+                           {0, 1, 0, 1, 0}, 2},
+                          {3, 2, 1, 12, {12, 12, 12}, 0, 0, {2, 2, 2}, 3}});
+  AttentionParams prefill = attention(64, true, false, false, 8);
+  prefill.keyRows = true;
+  expectAllMatch(prefill, {{4, 2, 5, 21, {21, 3, 21, 0}, 0, 0,
+                            {1, 0, 1, 1}, 2}});
 }
 
 TEST_F(AttentionKernel, DecodeStepWithSeveralCausalQueries) {

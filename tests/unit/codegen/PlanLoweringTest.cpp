@@ -125,11 +125,13 @@ TEST_F(FusedPlanTest, LowersFusedOpsToPlanKinds) {
   EXPECT_EQ(slices[1]->attrInt("offset"), 8);
   EXPECT_EQ(slices[1]->attrInt("size"), 8);
 
-  // The absent lengths operand keeps its position.
+  // The absent lengths operand keeps its position; absent key_rows are
+  // padded to the kind's arity.
   auto attention = stepsOf(e, OpKind::Attention);
   ASSERT_EQ(attention.size(), 1u);
-  ASSERT_EQ(attention[0]->operands.size(), 5u);
+  ASSERT_EQ(attention[0]->operands.size(), 6u);
   EXPECT_EQ(attention[0]->operands[3], -1);
+  EXPECT_EQ(attention[0]->operands[5], -1);
   EXPECT_EQ(producer(e, attention[0]->operands[4]).kind, OpKind::Constant);
   EXPECT_EQ(attention[0]->attrInt("block_keys"), 32);
   EXPECT_TRUE(attention[0]->attrBool("decode"));

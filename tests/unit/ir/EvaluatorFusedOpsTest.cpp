@@ -226,6 +226,24 @@ TEST_F(EvaluatorAttention, KeysOfAnotherBatchFail) {
       << message;
 }
 
+TEST_F(EvaluatorAttention, KeyRowsPickEachRowsKeysAndValues) {
+  // Three query rows over two rows of K/V; the i32 argument is key_rows.
+  float ln3 = std::log(3.f);
+  EvalValue q = EvalValue::f32({3, 1, 1, 1}, {1, 1, 1});
+  EvalValue k = EvalValue::f32({2, 1, 2, 1}, {0, 2 * ln3, 0, 0});
+  EvalValue v = EvalValue::f32({2, 1, 2, 2}, {1, 2, 3, 4, 10, 20, 30, 40});
+  std::string module =
+      with(kAttention, "MASKS", "key_rows(%lengths : tensor<?xi32>)");
+  EvalValue out = runMainOk(module, {q, k, v, EvalValue::i32({3}, {1, 0, 1}),
+                                     EvalValue::index(0)});
+  // Row 1 of K gives equal scores; row 0 scores 0 and ln 3: weights 1:3.
+  expectTensor(out, {3, 1, 1, 2}, {20, 30, 2.5f, 3.5f, 20, 30}, 1e-5f);
+  std::string message = runMainError(
+      module, {q, k, v, EvalValue::i32({3}, {1, 2, 0}), EvalValue::index(0)});
+  EXPECT_TRUE(contains(message, "key row 2 of row 1 is outside the keys' 2 rows"))
+      << message;
+}
+
 const char *kAddLayerNorm = R"(
     func @main(%x: tensor<?x?xf32>, %r: tensor<?x?xf32>) -> tensor<?x?xf32> {
       %g = txc.weight "g" : tensor<2xf32>

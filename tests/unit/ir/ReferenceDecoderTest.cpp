@@ -26,7 +26,7 @@ module attributes {txc.model_name = "tiny", txc.d_model = 2 : i64, txc.heads = 1
     return %m, %k, %k : tensor<?x?x2xf32>, tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>
   }
   func @decode_step(%tok: tensor<?x?xi32>, %step: index, %len: tensor<?xi32>, %origin: tensor<?xi32>,
-                    %sk: tensor<?x1x?x2xf32>, %sv: tensor<?x1x?x2xf32>,
+                    %sentence: tensor<?xi32>, %sk: tensor<?x1x?x2xf32>, %sv: tensor<?x1x?x2xf32>,
                     %ck: tensor<?x1x?x2xf32>, %cv: tensor<?x1x?x2xf32>)
       -> (tensor<?x?x4xf32>, tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>) {
     %e = txc.weight "dec.embed" : tensor<4x2xf32>
@@ -47,10 +47,12 @@ module attributes {txc.model_name = "tiny", txc.d_model = 2 : i64, txc.heads = 1
     %wq = txc.weight "q" : tensor<2x2xf32>
     %q = txc.linear %x, %wq : (tensor<?x?x2xf32>, tensor<2x2xf32>) -> tensor<?x?x2xf32>
     %qh = txc.split_heads %q {heads = 1 : i64} : (tensor<?x?x2xf32>) -> tensor<?x1x?x2xf32>
-    %cs = txc.matmul %qh, %ck {transpose_b = true} : (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>) -> tensor<?x1x?x?xf32>
+    %ckr = txc.kv_cache_read %ck, %sentence : (tensor<?x1x?x2xf32>, tensor<?xi32>) -> tensor<?x1x?x2xf32>
+    %cvr = txc.kv_cache_read %cv, %sentence : (tensor<?x1x?x2xf32>, tensor<?xi32>) -> tensor<?x1x?x2xf32>
+    %cs = txc.matmul %qh, %ckr {transpose_b = true} : (tensor<?x1x?x2xf32>, tensor<?x1x?x2xf32>) -> tensor<?x1x?x?xf32>
     %csm = txc.padding_mask %cs, %len : (tensor<?x1x?x?xf32>, tensor<?xi32>) -> tensor<?x1x?x?xf32>
     %cp = txc.softmax %csm : (tensor<?x1x?x?xf32>) -> tensor<?x1x?x?xf32>
-    %cc = txc.matmul %cp, %cv : (tensor<?x1x?x?xf32>, tensor<?x1x?x2xf32>) -> tensor<?x1x?x2xf32>
+    %cc = txc.matmul %cp, %cvr : (tensor<?x1x?x?xf32>, tensor<?x1x?x2xf32>) -> tensor<?x1x?x2xf32>
     %ccm = txc.merge_heads %cc : (tensor<?x1x?x2xf32>) -> tensor<?x?x2xf32>
     %z = txc.add %ccm, %so : (tensor<?x?x2xf32>, tensor<?x?x2xf32>) -> tensor<?x?x2xf32>
     %wout = txc.weight "out" : tensor<4x2xf32>
@@ -218,6 +220,7 @@ public:
       EvalValue empty = EvalValue::f32({1, 1, 0, 2}, {});
       auto out = evaluator.run(decodeFn, {EvalValue::i32({1, t}, prefix),
                                           EvalValue::index(0), len,
+                                          EvalValue::i32({1}, {0}),
                                           EvalValue::i32({1}, {0}), empty,
                                           empty, (*cross)[1], (*cross)[2]});
       if (!out)

@@ -147,20 +147,27 @@ txc::testing::recordCalls(mlir::ModuleOp module, const ModelSpec &spec,
       2 * layers, EvalValue::f32({batch, spec.heads, 0, spec.headDim()}, {}));
   struct Step {
     int64_t position, tokens;
-    std::vector<int32_t> origin;
+    std::vector<int32_t> origin, sentence;
   };
-  const Step steps[] = {
-      {0, 3, {0, 1, 2}}, {3, 2, {2, 0, 0}}, {5, 1, {1, 2, 0}}};
+  // Rows read the cross K/V of the sentence they name, in any order.
+  const Step steps[] = {{0, 3, {0, 1, 2}, {0, 1, 2}},
+                        {3, 2, {2, 0, 0}, {2, 0, 0}},
+                        {5, 1, {1, 2, 0}, {1, 2, 0}}};
   for (const Step &step : steps) {
     std::vector<int32_t> tokens =
         randomIds(rng, batch * step.tokens, spec.targetVocab);
     if (step.position == 0)
       for (int64_t row = 0; row < batch; ++row)
         tokens[row * step.tokens] = spec.decoderStartId;
+    std::vector<int32_t> rowLengths;
+    for (int32_t sentence : step.sentence)
+      rowLengths.push_back(lengths.i32()[sentence]);
     std::vector<EvalValue> args = {
         EvalValue::i32({batch, step.tokens}, std::move(tokens)),
-        EvalValue::index(step.position), lengths,
-        EvalValue::i32({batch}, step.origin)};
+        EvalValue::index(step.position),
+        EvalValue::i32({batch}, std::move(rowLengths)),
+        EvalValue::i32({batch}, step.origin),
+        EvalValue::i32({batch}, step.sentence)};
     args.insert(args.end(), selfCaches.begin(), selfCaches.end());
     args.insert(args.end(), cross.begin(), cross.end());
     if (llvm::Error e = call(decode, std::move(args)))

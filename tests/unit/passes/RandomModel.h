@@ -53,8 +53,8 @@ struct RecordedCall {
 // @decode_step calls that continue each other's self caches: 3 tokens at
 // step 0, 2 tokens at step 3 and 1 token at step 5 (several queries after
 // cached keys, so the causal offset matters), the later two with origins
-// that reorder and repeat rows. Ids come from a generator seeded with
-// `seed`.
+// that reorder and repeat rows and with rows reading other sentences'
+// cross K/V. Ids come from a generator seeded with `seed`.
 llvm::Expected<std::vector<RecordedCall>>
 recordCalls(mlir::ModuleOp module, const ModelSpec &spec,
             const WeightSource &weights, unsigned seed);

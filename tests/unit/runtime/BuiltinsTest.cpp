@@ -313,4 +313,29 @@ TEST(Builtins, AttentionMatchesItsPieces) {
   expectNear(out, {1, 2, (1 - p1) * 1 + p1 * 3, (1 - p1) * 2 + p1 * 4});
 }
 
+TEST(Builtins, AttentionReadsSharedKeysThroughKeyRows) {
+  // Two query rows share the one row of K/V: scores (1, 0) and (0, 1).
+  std::vector<float> q = {1, 0, 0, 1}, k = {1, 0, 0, 1}, v = {1, 2, 3, 4};
+  std::vector<int32_t> rows = {0, 0};
+  auto inputs = [&](std::vector<int32_t> &keyRows) {
+    return std::vector<Operand>{f32(q, {2, 1, 1, 2}), f32(k, {1, 1, 2, 2}),
+                                f32(v, {1, 1, 2, 2}), absent(), absent(),
+                                i32(keyRows, {2})};
+  };
+  auto out = run(makeStep(OpKind::Attention, {{"scale", 1.0}}), inputs(rows),
+                 {2, 1, 1, 2});
+  float p = std::exp(1.0f) / (1 + std::exp(1.0f));
+  expectNear(out, {p * 1 + (1 - p) * 3, p * 2 + (1 - p) * 4,
+                   (1 - p) * 1 + p * 3, (1 - p) * 2 + p * 4});
+  std::vector<int32_t> bad = {0, 1};
+  std::vector<float> result(4);
+  Status s = runBuiltin(makeStep(OpKind::Attention, {{"scale", 1.0}}),
+                        inputs(bad),
+                        TensorView(DType::F32, {2, 1, 1, 2}, result.data()));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("key row 1 of row 1 is outside the keys' 1 rows"),
+            std::string::npos)
+      << s.message();
+}
+
 } // namespace

@@ -187,7 +187,7 @@ TEST(PlanVerifier, ChecksSliceAndOptionalAttributes) {
   // Attributes a kind may leave out still need their type when present.
   FunctionBuilder g("encode");
   int q = g.arg(DType::F32, {-1, 2, -1, 4});
-  g.step(OpKind::Attention, {q, q, q, -1, -1}, {-1, 2, -1, 4},
+  g.step(OpKind::Attention, {q, q, q, -1, -1, -1}, {-1, 2, -1, 4},
          {{"scale", 0.5}, {"decode", std::string("yes")}});
   s = verifyPlanFunction(g.fn, "p");
   ASSERT_FALSE(s.ok());

@@ -155,6 +155,14 @@ TEST(ShapeInference, Attention) {
             (Dims{2, 4, 3, 6}));
   inferError(a, {Dims{2, 4, 3, 8}, Dims{2, 4, 9, 8}, Dims{2, 4, 8, 6},
                  std::nullopt, std::nullopt});
+  // key_rows: 5 rows over K/V of 2; without them the batches must agree.
+  EXPECT_EQ(inferOk(a, {Dims{5, 4, 1, 8}, Dims{2, 4, 9, 8}, Dims{2, 4, 9, 8},
+                        Dims{5}, std::nullopt, Dims{5}}),
+            (Dims{5, 4, 1, 8}));
+  inferError(a, {Dims{5, 4, 1, 8}, Dims{2, 4, 9, 8}, Dims{2, 4, 9, 8},
+                 Dims{5}, std::nullopt, std::nullopt});
+  inferError(a, {Dims{5, 4, 1, 8}, Dims{2, 4, 9, 8}, Dims{2, 4, 9, 8},
+                 Dims{5}, std::nullopt, Dims{4}});
 }
 
 } // namespace

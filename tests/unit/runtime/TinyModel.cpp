@@ -158,6 +158,7 @@ PlanFunction buildDecodeStep(const TinyModelConfig &c, TinyModel &m,
   int step = f.arg(DType::Index, {});
   int srcLengths = f.arg(DType::I32, {kDyn});
   int origin = f.arg(DType::I32, {kDyn});
+  int sentence = f.arg(DType::I32, {kDyn});
   std::vector<int> self, cross;
   for (int64_t i = 0; i < 2 * c.decoderLayers; ++i)
     self.push_back(f.arg(DType::F32, b.headsShape()));
@@ -184,8 +185,11 @@ PlanFunction buildDecodeStep(const TinyModelConfig &c, TinyModel &m,
     });
     x = b.residual(x, p + ".encoder_attn_layer_norm", [&](int h) {
       int q = b.projectHeads(h, p + ".encoder_attn.q_proj");
-      return b.attend(q, cross[2 * i], cross[2 * i + 1], p + ".encoder_attn",
-                      srcLengths, -1);
+      int kv[2];
+      for (int c = 0; c < 2; ++c)
+        kv[c] = f.step(OpKind::KvCacheRead, {cross[2 * i + c], sentence},
+                       b.headsShape(), {}, p + ".encoder_attn");
+      return b.attend(q, kv[0], kv[1], p + ".encoder_attn", srcLengths, -1);
     });
     x = b.residual(x, p + ".final_layer_norm",
                    [&](int h) { return b.feedForward(h, p); });
