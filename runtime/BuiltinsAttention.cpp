@@ -36,7 +36,8 @@ Status attention(const PlanStep &step, const Operands &ops,
   const int32_t *lengths = ops[3].present ? ops[3].tensor.i32() : nullptr;
   const bool causal = ops[4].present;
   const int64_t offset = ops[4].index;
-  const int32_t *keyRows = ops[5].present ? ops[5].tensor.i32() : nullptr;
+  const bool hasKeyRows = ops.size() > 5 && ops[5].present;
+  const int32_t *keyRows = hasKeyRows ? ops[5].tensor.i32() : nullptr;
   const int64_t keyBatch = ops[1].tensor.shape[0];
   const int64_t batch = out.shape[0], heads = out.shape[1],
                 queries = out.shape[2], dv = out.shape[3];
