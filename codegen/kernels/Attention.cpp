@@ -167,17 +167,25 @@ TailStrategy headDimTail(int headDim, int vectorWidth) {
                                     : TailStrategy::GuardWithIf;
 }
 
-// The output's loops: query tiles of all heads and rows in parallel; the
-// state of a tile is computed once per task.
-void scheduleOutput(AttentionFuncs &f, int vectorWidth, int queryTile) {
+// The output's loops. Prefill: query tiles of all heads and rows in
+// parallel. Decode: rows in parallel, each task walking its row's heads in
+// turn, so that it streams the row's K/V (contiguous in a KV cache or the
+// encoder's [B, H, S, Dh] output) instead of 8 tasks each fetching a piece.
+// The state of a query tile is computed once, at the loop `at` returns.
+Var scheduleOutput(AttentionFuncs &f, int vectorWidth, int queryTile,
+                   bool headsPerTask) {
   Var tile("tile"), inTile("in_tile"), headTile("head_tile"), task("task");
   f.out.split(f.i, tile, inTile, queryTile, TailStrategy::GuardWithIf)
       .reorder(f.d, inTile, tile, f.h, f.b)
-      .fuse(tile, f.h, headTile)
-      .fuse(headTile, f.b, task)
-      .parallel(task)
       .vectorize(f.d, vectorWidth, TailStrategy::GuardWithIf);
+  if (headsPerTask) {
+    f.out.parallel(f.b);
+    f.state.compute_at(f.out, tile);
+    return tile;
+  }
+  f.out.fuse(tile, f.h, headTile).fuse(headTile, f.b, task).parallel(task);
   f.state.compute_at(f.out, task);
+  return task;
 }
 
 void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
@@ -185,8 +193,8 @@ void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
   const Var &d = f.d, &lane = f.lane, &j = f.j;
   const TailStrategy tail = headDimTail(headDim, vectorWidth);
   const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
-  scheduleOutput(f, vectorWidth, queryTile);
-  f.query.compute_at(f.out, Var("task")).vectorize(lane, vectorWidth);
+  Var at = scheduleOutput(f, vectorWidth, queryTile, false);
+  f.query.compute_at(f.out, at).vectorize(lane, vectorWidth);
   f.state.vectorize(d, vectorWidth, tail);
   f.state.update().reorder(d, lane, rb).vectorize(d, vectorWidth, tail);
 
@@ -221,8 +229,8 @@ void scheduleDecode(AttentionFuncs &f, int vectorWidth, int headDim) {
   const Var &d = f.d, &lane = f.lane, &j = f.j;
   const TailStrategy tail = headDimTail(headDim, vectorWidth);
   const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
-  scheduleOutput(f, vectorWidth, 1);
-  f.query.compute_at(f.out, Var("task")).vectorize(d, vectorWidth, tail);
+  Var at = scheduleOutput(f, vectorWidth, 1, true);
+  f.query.compute_at(f.out, at).vectorize(d, vectorWidth, tail);
   f.state.vectorize(d, vectorWidth, tail);
   f.state.update().reorder(d, lane, rb).vectorize(d, vectorWidth, tail);
 
