@@ -18,6 +18,8 @@
 
 #include "codegen/WeightPacking.h"
 #include "codegen/kernels/Gemm.h"
+#include "codegen/kernels/TargetTraits.h"
+#include "passes/GemmTiles.h"
 
 #include <benchmark/benchmark.h>
 #include <dnnl.h>
@@ -79,6 +81,9 @@ TxcLinear &txcLinear(int n, int k) {
     GemmParams params;
     params.n = n;
     params.k = k;
+    // The tile tile-ffn records for a compiled model on this target.
+    params.rowsPerTile = int(txc::gemmTileRows(
+        txc::codegen::targetTraits(target).vectorWidth));
     entry = std::make_unique<TxcLinear>();
     entry->kernel = txc::codegen::buildGemm(params, target);
     entry->kernel.pipeline.compile_jit(target);

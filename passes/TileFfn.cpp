@@ -6,6 +6,7 @@
 //   panels_per_task = panels whose packed weights fill half the L2 cache,
 //                     the unit of parallel work.
 #include "passes/DeadWeights.h"
+#include "passes/GemmTiles.h"
 #include "passes/PassDetail.h"
 
 #include "mlir/IR/Builders.h"
@@ -63,9 +64,7 @@ struct TileFfnPass : public TileFfnBase<TileFfnPass> {
     int64_t n = weight.getDimSize(0), k = weight.getDimSize(1);
     int64_t panel = 2 * vectorWidth;
     int64_t panels = (n + panel - 1) / panel;
-    // Accumulators: tile_rows x 2 vectors, plus operands, in 32 (AVX-512)
-    // or 16 (AVX2) vector registers.
-    int64_t tileRows = vectorWidth >= 16 ? 6 : 4;
+    int64_t tileRows = gemmTileRows(vectorWidth);
     int64_t panelBytes = k * panel * int64_t(sizeof(float));
     int64_t perTask = std::max<int64_t>(1, (l2Bytes / 2) / panelBytes);
     perTask = std::min(perTask, panels);
