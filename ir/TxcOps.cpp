@@ -408,18 +408,14 @@ static LogicalResult verify(AttentionOp op) {
       failed(expectDim(o, "value length", v.getDimSize(2), "key length",
                        k.getDimSize(2))))
     return failure();
-  if (op.lengths() &&
-      (failed(expectRank(o, op.lengths(), "lengths", 1)) ||
-       failed(expectDim(o, "lengths size",
-                        rankedType(op.lengths()).getDimSize(0),
-                        "query batch size", q.getDimSize(0)))))
-    return failure();
-  if (op.key_rows() &&
-      (failed(expectRank(o, op.key_rows(), "key_rows", 1)) ||
-       failed(expectDim(o, "key_rows size",
-                        rankedType(op.key_rows()).getDimSize(0),
-                        "query batch size", q.getDimSize(0)))))
-    return failure();
+  // lengths and key_rows, when present, hold one entry per query row.
+  for (auto [rows, name] : {std::pair{op.lengths(), "lengths"},
+                            std::pair{op.key_rows(), "key_rows"}})
+    if (rows && (failed(expectRank(o, rows, name, 1)) ||
+                 failed(expectDim(o, (std::string(name) + " size").c_str(),
+                                  rankedType(rows).getDimSize(0),
+                                  "query batch size", q.getDimSize(0)))))
+      return failure();
   if (!op.key_rows() &&
       failed(expectDim(o, "key batch size", k.getDimSize(0),
                        "query batch size", q.getDimSize(0))))
