@@ -37,11 +37,14 @@ VocabReducePipeline buildVocabReduce(const VocabReduceParams &params,
   if (params.reduction == VocabReduction::LogSoftmax) {
     exps(v, r) = exp(logits(v, r) - best);
     rowSum = reduceRow("row_sum", ReduceOp::Sum, exps, vocab, {r}, lanes);
-    // A row with every logit -inf has no distribution; it stays -inf.
+    // A row with every logit -inf has no distribution; it stays -inf. The
+    // test is on the bits: Halide's float math assumes no infinities, so
+    // `best == -inf` may be folded to false.
+    Expr noneFinite = reinterpret(Int(32), best) == int32_t(0xff800000u);
     Func logSum("log_sum");
     logSum(r) = best + log(rowSum.total(r));
     out = Func("log_softmax");
-    out(v, r) = select(best == minusInf, minusInf, logits(v, r) - logSum(r));
+    out(v, r) = select(noneFinite, minusInf, logits(v, r) - logSum(r));
     out.vectorize(v, vectorWidth, TailStrategy::GuardWithIf);
     logSum.compute_at(out, r);
   } else {

@@ -40,6 +40,28 @@ TEST(VocabReduceKernel, LogSoftmaxMatchesReference) {
     }
 }
 
+TEST(VocabReduceKernel, LogSoftmaxOfARowWithNothingFiniteStaysMinusInf) {
+  const int vocab = 100;
+  const float inf = std::numeric_limits<float>::infinity();
+  VocabReducePipeline kernel = buildVocabReduce(
+      reduction(vocab, VocabReduction::LogSoftmax), jitTarget());
+  Halide::Buffer<float> logits = tensor({3, vocab});
+  for (int t = 0; t < vocab; ++t) {
+    logits(t, 0) = -inf;                   // nothing finite
+    logits(t, 1) = t == 7 ? 2.0f : -inf;   // only the masked token finite
+    logits(t, 2) = t == 9 ? 2.0f : -inf;   // one finite logit: log-prob 0
+  }
+  Halide::Buffer<float> out = tensor({3, vocab});
+  kernel.logits.set(logits);
+  kernel.maskedToken.set(7);
+  kernel.pipeline.realize(out);
+  for (int t = 0; t < vocab; ++t) {
+    EXPECT_EQ(out(t, 0), -inf) << t;
+    EXPECT_EQ(out(t, 1), -inf) << t;
+    EXPECT_EQ(out(t, 2), t == 9 ? 0.0f : -inf) << t;
+  }
+}
+
 TEST(VocabReduceKernel, ArgmaxTakesTheLowestIdAmongTies) {
   std::mt19937 rng(62);
   const int vocab = 1000;
