@@ -3,6 +3,7 @@
 #include "runtime/IdLines.h"
 #include "runtime/LogitsRecorder.h"
 #include "runtime/Npy.h"
+#include "runtime/SourceLines.h"
 
 #include <istream>
 #include <ostream>
@@ -53,41 +54,28 @@ int translateLines(Translator &translator, const Tokenizer *tokenizer,
     return 1;
   }
 
-  std::vector<std::string> outputs;
-  std::vector<std::vector<int32_t>> sources;
-  std::vector<size_t> lineOf; // the input line of each source
-  bool anyBad = false;
-  std::string line;
-  for (size_t number = 1; std::getline(in, line); ++number) {
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    outputs.emplace_back();
-    ParsedIdLine parsed = sourceOf(line, textTokenizer, model);
-    if (!parsed.ok()) {
-      err << "translate: <stdin>:" << number << ": " << parsed.error << "\n";
-      anyBad = true;
-      continue;
-    }
-    if (parsed.ids.empty())
-      continue;
-    sources.push_back(std::move(parsed.ids));
-    lineOf.push_back(number - 1);
-  }
+  SourceLines lines = readSourceLines(
+      in,
+      [&](std::string_view line) {
+        return sourceOf(line, textTokenizer, model);
+      },
+      "translate", err);
 
   std::unique_ptr<LogitsRecorder> recorder;
   LogitsObserver observer;
   if (!options.dumpLogits.empty()) {
     recorder = std::make_unique<LogitsRecorder>(
-        static_cast<int>(outputs.size()), translate.search.maxLength,
+        static_cast<int>(lines.lineCount), translate.search.maxLength,
         static_cast<int32_t>(model.targetVocab));
     LogitsObserver byLine = recorder->observer(0);
     observer = [&](int sentence, int step, int hypothesis, const float *l) {
-      byLine(static_cast<int>(lineOf[sentence]), step, hypothesis, l);
+      byLine(static_cast<int>(lines.lineOf[sentence]), step, hypothesis, l);
     };
   }
 
   std::vector<SentenceResult> results;
-  if (Status s = translator.translate(sources, translate, results, observer);
+  if (Status s =
+          translator.translate(lines.sources, translate, results, observer);
       !s.ok()) {
     err << "translate: " << s.message() << "\n";
     return 1;
@@ -97,11 +85,10 @@ int translateLines(Translator &translator, const Tokenizer *tokenizer,
     render = [&](const std::vector<int32_t> &ids) {
       return textTokenizer->decode(ids);
     };
-  for (size_t i = 0; i < results.size(); ++i)
-    outputs[lineOf[i]] = joinHypotheses(results[i].hypotheses, render);
-  for (const std::string &o : outputs)
-    out << o << "\n";
-  out.flush();
+  std::vector<std::string> rendered;
+  for (const SentenceResult &result : results)
+    rendered.push_back(joinHypotheses(result.hypotheses, render));
+  writeOutputLines(lines, rendered, out);
 
   if (recorder) {
     if (Status s = writeNpyFloat32(options.dumpLogits, recorder->shape(),
@@ -111,7 +98,7 @@ int translateLines(Translator &translator, const Tokenizer *tokenizer,
       return 1;
     }
   }
-  return anyBad ? 1 : 0;
+  return lines.anyBad ? 1 : 0;
 }
 
 } // namespace txc::runtime

@@ -7,6 +7,7 @@
 #include "runtime/IdLines.h"
 #include "runtime/LogitsRecorder.h"
 #include "runtime/Npy.h"
+#include "runtime/SourceLines.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -51,25 +52,23 @@ searchOptionsFor(const RunOptions &options, const ModuleDecodingInfo &info) {
 // Writes the encoder output of each line into [lines, longest, d_model],
 // zeros past each line's length and for empty or bad lines.
 static llvm::Error dumpEncoder(ReferenceDecoder &decoder,
-                               const std::vector<runtime::ParsedIdLine> &lines,
+                               const runtime::SourceLines &lines,
                                int64_t dModel, const std::string &path) {
   size_t longest = 0;
-  for (const auto &line : lines)
-    if (line.ok())
-      longest = std::max(longest, line.ids.size());
-  std::vector<float> values(lines.size() * longest * dModel, 0.0f);
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (!lines[i].ok() || lines[i].ids.empty())
-      continue;
-    auto out = decoder.encoderOutput({lines[i].ids});
+  for (const auto &ids : lines.sources)
+    longest = std::max(longest, ids.size());
+  std::vector<float> values(lines.lineCount * longest * dModel, 0.0f);
+  for (size_t k = 0; k < lines.sources.size(); ++k) {
+    auto out = decoder.encoderOutput({lines.sources[k]});
     if (!out)
       return out.takeError();
     llvm::ArrayRef<float> rows = out->f32();
     std::copy(rows.begin(), rows.end(),
-              values.begin() + i * longest * dModel);
+              values.begin() + lines.lineOf[k] * longest * dModel);
   }
   runtime::Status status = runtime::writeNpyFloat32(
-      path, {int64_t(lines.size()), int64_t(longest), dModel}, values.data());
+      path, {int64_t(lines.lineCount), int64_t(longest), dModel},
+      values.data());
   if (!status.ok())
     return optionError(status.message());
   return llvm::Error::success();
@@ -88,35 +87,28 @@ int txc::runReferenceCommand(const RunOptions &options) {
   if (!search)
     return reportError(search.takeError());
 
-  std::vector<runtime::ParsedIdLine> lines;
-  for (std::string text; std::getline(std::cin, text);)
-    lines.push_back(
-        runtime::parseIdLine(text, info.sourceVocab, info.maxPositions));
+  runtime::SourceLines lines = runtime::readSourceLines(
+      std::cin,
+      [&](std::string_view text) {
+        return runtime::parseIdLine(text, info.sourceVocab, info.maxPositions);
+      },
+      "txc", std::cerr);
 
-  runtime::LogitsRecorder recorder(int(lines.size()), search->maxLength,
+  // The reference decodes one sentence at a time: each alone is what the
+  // batched translator must match.
+  runtime::LogitsRecorder recorder(int(lines.lineCount), search->maxLength,
                                    int32_t(info.targetVocab));
-  bool anyBad = false;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const runtime::ParsedIdLine &line = lines[i];
-    if (!line.ok()) {
-      llvm::errs() << "txc: <stdin>:" << i + 1 << ": " << line.error << "\n";
-      anyBad = true;
-      std::cout << "\n";
-      continue;
-    }
-    if (line.ids.empty()) {
-      std::cout << "\n";
-      continue;
-    }
+  std::vector<std::string> rendered;
+  for (size_t k = 0; k < lines.sources.size(); ++k) {
     runtime::LogitsObserver observer;
     if (!options.dumpLogits.empty())
-      observer = recorder.observer(int(i));
-    auto results = (*decoder)->decode({line.ids}, *search, observer);
+      observer = recorder.observer(int(lines.lineOf[k]));
+    auto results = (*decoder)->decode({lines.sources[k]}, *search, observer);
     if (!results)
       return reportError(results.takeError());
-    std::cout << runtime::joinHypotheses(results->front().hypotheses) << "\n";
+    rendered.push_back(runtime::joinHypotheses(results->front().hypotheses));
   }
-  std::cout.flush();
+  runtime::writeOutputLines(lines, rendered, std::cout);
 
   if (!options.dumpLogits.empty()) {
     runtime::Status status = runtime::writeNpyFloat32(
@@ -128,5 +120,5 @@ int txc::runReferenceCommand(const RunOptions &options) {
     if (llvm::Error err = dumpEncoder(**decoder, lines,
                                       model->spec.dModel, options.dumpEncoder))
       return reportError(std::move(err));
-  return anyBad ? 1 : 0;
+  return lines.anyBad ? 1 : 0;
 }
