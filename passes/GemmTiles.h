@@ -1,7 +1,8 @@
-// The register tile tile-ffn gives every GEMM, shared with the GEMM
-// benchmark so that it times the kernels a compiled model runs.
+// The tiles tile-ffn gives every GEMM, shared with the GEMM benchmark so
+// that it times the kernels a compiled model runs.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 namespace txc {
@@ -13,6 +14,19 @@ namespace txc {
 /// run in whole tiles where 6 recomputed a tile's worth of rows.
 inline int64_t gemmTileRows(int64_t vectorWidth) {
   return vectorWidth >= 16 ? 8 : 4;
+}
+
+/// Panels of `panelWidth` columns per parallel task of an n x k GEMM: as
+/// many as fill half of an L2 of `l2Bytes`, but no more than an eighth of
+/// all panels. A decoder step's GEMM is tens of microseconds; with only a
+/// task or two, a thread that wakes late finds nothing left to take.
+inline int64_t gemmPanelsPerTask(int64_t n, int64_t k, int64_t panelWidth,
+                                 int64_t l2Bytes) {
+  int64_t panels = (n + panelWidth - 1) / panelWidth;
+  int64_t panelBytes = k * panelWidth * int64_t(sizeof(float));
+  int64_t byCache = std::max<int64_t>(1, (l2Bytes / 2) / panelBytes);
+  int64_t byTasks = std::max<int64_t>(1, panels / 8);
+  return std::min(byCache, byTasks);
 }
 
 } // namespace txc

@@ -4,7 +4,7 @@
 //   panel width P = 2 vectors (the GEMM's register tile width),
 //   tile_rows    = rows of the register tile (the accumulators that fit),
 //   panels_per_task = panels whose packed weights fill half the L2 cache,
-//                     the unit of parallel work.
+//                     at most an eighth of them: the unit of parallel work.
 #include "passes/DeadWeights.h"
 #include "passes/GemmTiles.h"
 #include "passes/PassDetail.h"
@@ -65,9 +65,7 @@ struct TileFfnPass : public TileFfnBase<TileFfnPass> {
     int64_t panel = 2 * vectorWidth;
     int64_t panels = (n + panel - 1) / panel;
     int64_t tileRows = gemmTileRows(vectorWidth);
-    int64_t panelBytes = k * panel * int64_t(sizeof(float));
-    int64_t perTask = std::max<int64_t>(1, (l2Bytes / 2) / panelBytes);
-    perTask = std::min(perTask, panels);
+    int64_t perTask = gemmPanelsPerTask(n, k, panel, l2Bytes);
 
     OpBuilder b(op);
     Value packed = b.create<PackedWeightOp>(

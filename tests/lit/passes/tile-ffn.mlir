@@ -5,7 +5,7 @@
 // packed in panels of two vectors (32 floats on AVX-512, 16 on AVX2).
 // CHECK-LABEL: func @ffn
 // CHECK: %[[P1:.*]] = txc.packed_weight "l.fc1.weight" {panel_width = 32 : i64, rows = 64 : i64} : tensor<2x16x32xf32>
-// CHECK: %[[H:.*]] = txc.gemm %arg0, %[[P1]], %{{.*}} {activation = "relu", out_features = 64 : i64, panels_per_task = 2 : i64, tile_rows = 8 : i64}
+// CHECK: %[[H:.*]] = txc.gemm %arg0, %[[P1]], %{{.*}} {activation = "relu", out_features = 64 : i64, panels_per_task = 1 : i64, tile_rows = 8 : i64}
 // CHECK-NOT: txc.relu
 // CHECK: %[[P2:.*]] = txc.packed_weight "l.fc2.weight" {panel_width = 32 : i64, rows = 16 : i64} : tensor<1x64x32xf32>
 // CHECK: txc.gemm %[[H]], %[[P2]], %{{.*}} {activation = "none", out_features = 16 : i64
@@ -25,11 +25,12 @@ func @ffn(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
 
 // -----
 
-// The output projection (no bias, a vocabulary of rows) is tiled too; the
-// panels per task keep a task's weights within half of L2.
+// The output projection (no bias, a vocabulary of rows) is tiled too; a
+// task's panels fit in half of L2 (8 here) but are at most an eighth of
+// the 32 panels, so both threads have tasks to share.
 // CHECK-LABEL: func @output_projection
 // CHECK: txc.packed_weight "decoder.embed_tokens.weight" {panel_width = 32 : i64, rows = 1000 : i64} : tensor<32x512x32xf32>
-// CHECK: txc.gemm %arg0, %{{.*}} {activation = "none", out_features = 1000 : i64, panels_per_task = 8 : i64, tile_rows = 8 : i64} : (tensor<?x?x512xf32>, tensor<32x512x32xf32>) -> tensor<?x?x1000xf32>
+// CHECK: txc.gemm %arg0, %{{.*}} {activation = "none", out_features = 1000 : i64, panels_per_task = 4 : i64, tile_rows = 8 : i64} : (tensor<?x?x512xf32>, tensor<32x512x32xf32>) -> tensor<?x?x1000xf32>
 func @output_projection(%x: tensor<?x?x512xf32>) -> tensor<?x?x1000xf32> {
   %w = txc.weight "decoder.embed_tokens.weight" : tensor<1000x512xf32>
   %y = txc.linear %x, %w : (tensor<?x?x512xf32>, tensor<1000x512xf32>) -> tensor<?x?x1000xf32>
