@@ -1,5 +1,6 @@
-// The tiles tile-ffn gives every GEMM, shared with the GEMM benchmark so
-// that it times the kernels a compiled model runs.
+// The tiles tile-ffn gives every GEMM. The GEMM kernel's defaults and the
+// GEMM benchmark use the same rules, so the benchmark times the kernels a
+// compiled model runs.
 #pragma once
 
 #include <algorithm>

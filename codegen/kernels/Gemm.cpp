@@ -5,6 +5,7 @@
 #include "codegen/kernels/Activation.h"
 #include "codegen/kernels/MatmulTiles.h"
 #include "codegen/kernels/TargetTraits.h"
+#include "passes/GemmTiles.h"
 
 #include <algorithm>
 
@@ -13,17 +14,6 @@ namespace txc::codegen {
 using namespace Halide;
 
 namespace {
-
-// Panels per task: enough that a task's packed weights fill half of L2, but
-// at most an eighth of all panels so the threads have tasks to share.
-int defaultPanelsPerTask(const GemmParams &params, int panelWidth,
-                         const TargetTraits &traits) {
-  int64_t panelBytes = params.k * panelWidth * int64_t(sizeof(float));
-  int64_t panels = (params.n + panelWidth - 1) / panelWidth;
-  int64_t byCache = std::max<int64_t>(1, traits.l2Bytes / 2 / panelBytes);
-  int64_t byTasks = std::max<int64_t>(1, panels / 8);
-  return int(std::min(byCache, byTasks));
-}
 
 // Rows per register tile: as many as the vector registers hold, but few
 // enough that the tile's rows of x stay in L1 while a panel streams past
@@ -82,9 +72,10 @@ GemmPipeline buildGemm(const GemmParams &params, const Target &target) {
   tiling.rows = params.rowsPerTile ? params.rowsPerTile
                                    : defaultRowsPerTile(params, panelWidth,
                                                         target, traits);
-  tiling.panelsPerTask = params.panelsPerTask
-                             ? params.panelsPerTask
-                             : defaultPanelsPerTask(params, panelWidth, traits);
+  tiling.panelsPerTask =
+      params.panelsPerTask
+          ? params.panelsPerTask
+          : int(gemmPanelsPerTask(n, k, panelWidth, traits.l2Bytes));
   scheduleMatmulTiles(out, acc, col, row, {}, r.x, tiling,
                       out.output_buffer().dim(1).extent());
 
