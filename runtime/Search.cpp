@@ -17,6 +17,7 @@ struct LiveHypothesis {
   std::vector<int32_t> tokens; // generated so far, without the start token
   double score = 0;
   int32_t parentRow = 0; // row of the previous call this one continues
+  int32_t row = 0;       // its row in the current call
 };
 
 struct SentenceSearch {
@@ -135,10 +136,10 @@ Hypothesis finish(std::vector<int32_t> ids, double score, int length,
 
 // Applies one step's ranked candidates to a sentence: EOS candidates within
 // the first `beam` finish their hypothesis, the first `beam` non-EOS ones
-// become the live hypotheses, continuing rows firstRow + hypothesis.
+// become the live hypotheses, continuing their parents' rows.
 void advance(SentenceSearch &search, const std::vector<Candidate> &ranked,
              const SearchConfig &config, const SearchOptions &options,
-             int32_t firstRow, int generated) {
+             int generated) {
   size_t beam = static_cast<size_t>(options.beam);
   std::vector<LiveHypothesis> next;
   for (size_t rank = 0;
@@ -157,7 +158,7 @@ void advance(SentenceSearch &search, const std::vector<Candidate> &ranked,
     child.tokens = parent.tokens;
     child.tokens.push_back(c.token);
     child.score = c.score;
-    child.parentRow = firstRow + c.hypothesis;
+    child.parentRow = parent.row;
     next.push_back(std::move(child));
   }
   search.live = std::move(next);
@@ -175,6 +176,32 @@ SentenceResult result(SentenceSearch &search, const SearchOptions &options) {
   SentenceResult r;
   r.hypotheses = std::move(search.finished);
   return r;
+}
+
+// Gives the sentence's live hypotheses the rows [first, first + live), each
+// the row its parent had when that row is in the block and no better
+// ranked sibling took it: the decoder's caches then move only the rows of
+// hypotheses that changed place, not every row whose rank changed.
+void placeRows(SentenceSearch &search, int32_t first) {
+  const size_t n = search.live.size();
+  std::vector<bool> taken(n, false);
+  for (LiveHypothesis &h : search.live) {
+    int64_t slot = int64_t(h.parentRow) - first;
+    h.row = -1;
+    if (slot >= 0 && slot < int64_t(n) && !taken[slot]) {
+      taken[slot] = true;
+      h.row = h.parentRow;
+    }
+  }
+  size_t free = 0;
+  for (LiveHypothesis &h : search.live) {
+    if (h.row >= 0)
+      continue;
+    while (taken[free])
+      ++free;
+    taken[free] = true;
+    h.row = first + static_cast<int32_t>(free);
+  }
 }
 
 } // namespace
@@ -236,26 +263,35 @@ Status searchBatch(StepModel &model, const SearchConfig &config,
                                   ? 2 * static_cast<size_t>(perHypothesis)
                                   : 0;
   StepRows rows;
+  std::vector<int> stepSentences; // the sentences of this step's rows
   std::vector<float> values;
   std::vector<int32_t> tokens;
   std::vector<Candidate> candidates;
   std::vector<TokenLogit> best;
   for (int step = 0; step < options.maxLength; ++step) {
-    rows.tokens.clear();
-    rows.origin.clear();
-    rows.sentence.clear();
+    // Each live sentence's hypotheses take a block of rows, in sentence
+    // order; within a block, placeRows decides who sits where.
+    stepSentences.clear();
+    int32_t rowCount32 = 0;
     for (int s = 0; s < sentences; ++s) {
       if (searches[s].done)
         continue;
-      for (const LiveHypothesis &h : searches[s].live) {
-        rows.tokens.push_back(h.tokens.empty() ? config.decoderStart
-                                               : h.tokens.back());
-        rows.origin.push_back(h.parentRow);
-        rows.sentence.push_back(s);
-      }
+      stepSentences.push_back(s);
+      placeRows(searches[s], rowCount32);
+      rowCount32 += static_cast<int32_t>(searches[s].live.size());
     }
-    if (rows.tokens.empty())
+    if (rowCount32 == 0)
       break;
+    rows.tokens.resize(rowCount32);
+    rows.origin.resize(rowCount32);
+    rows.sentence.resize(rowCount32);
+    for (int s : stepSentences)
+      for (const LiveHypothesis &h : searches[s].live) {
+        rows.tokens[h.row] =
+            h.tokens.empty() ? config.decoderStart : h.tokens.back();
+        rows.origin[h.row] = h.parentRow;
+        rows.sentence[h.row] = s;
+      }
 
     int32_t masked = step < options.minLength ? config.eos : -1;
     request.maskedToken = masked;
@@ -276,13 +312,12 @@ Status searchBatch(StepModel &model, const SearchConfig &config,
                              " rows; the search expects " +
                              std::to_string(want));
 
-    for (size_t row = 0; row < rowCount;) {
-      int s = rows.sentence[row];
+    for (int s : stepSentences) {
       SentenceSearch &search = searches[s];
-      int32_t firstRow = static_cast<int32_t>(row);
       candidates.clear();
-      for (size_t h = 0; h < search.live.size(); ++h, ++row) {
+      for (size_t h = 0; h < search.live.size(); ++h) {
         const LiveHypothesis &hyp = search.live[h];
+        const size_t row = static_cast<size_t>(hyp.row);
         const int hypothesis = static_cast<int>(h);
         Status st = Status::success();
         if (request.output == StepOutput::Argmax) {
@@ -307,7 +342,7 @@ Status searchBatch(StepModel &model, const SearchConfig &config,
           return st;
       }
       std::sort(candidates.begin(), candidates.end(), ranksBefore);
-      advance(search, candidates, config, options, firstRow, step + 1);
+      advance(search, candidates, config, options, step + 1);
     }
   }
 

@@ -41,7 +41,8 @@ struct SentenceResult {
 };
 
 // The live rows of one decoder call, one per hypothesis, grouped by sentence
-// and ordered by rank within each sentence.
+// in sentence order. Within a sentence's rows a hypothesis keeps its
+// parent's row when it can, so that few cache rows move.
 struct StepRows {
   std::vector<int32_t> tokens;   // the token each row feeds the decoder
   std::vector<int32_t> origin;   // the row of the previous call it continues

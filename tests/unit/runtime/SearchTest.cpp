@@ -143,9 +143,11 @@ TEST(BeamSearch, TiesBreakByHypothesisThenToken) {
   // Live after step 0 (3 wanted): 1, 2, then 0.
   EXPECT_EQ(model.calls[1].tokens, Ids({1, 2, 0}));
   EXPECT_EQ(model.calls[1].origin, Ids({0, 0, 0}));
-  // Step 1 ranking: (h0,1) (h0,2) (h1,1) (h1,2) ...
-  EXPECT_EQ(model.calls[2].tokens, Ids({1, 2, 1}));
-  EXPECT_EQ(model.calls[2].origin, Ids({0, 0, 1}));
+  // Step 1 ranking: (h0,1) (h0,2) (h1,1) (h1,2) ... The first and third
+  // keep their parents' rows 0 and 1; the second takes the free row 2, so
+  // the caches copy one row, not two.
+  EXPECT_EQ(model.calls[2].tokens, Ids({1, 1, 2}));
+  EXPECT_EQ(model.calls[2].origin, Ids({0, 1, 0}));
   ASSERT_EQ(results[0].hypotheses.size(), 3u);
   EXPECT_EQ(results[0].hypotheses[0].ids, Ids({1, 1, 0}));
 }
