@@ -65,7 +65,8 @@ DType resultType(OpKind kind) {
 
 bool isRuntimeOnly(OpKind kind) {
   return kind == OpKind::Constant || kind == OpKind::Weight ||
-         kind == OpKind::Slice || kind == OpKind::KvCacheRead ||
+         kind == OpKind::Slice || kind == OpKind::SplitHeads ||
+         kind == OpKind::KvCacheRead ||
          kind == OpKind::KvCacheAppend;
 }
 

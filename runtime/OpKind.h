@@ -57,7 +57,7 @@ DType resultType(OpKind kind);
 
 // Kinds the runtime always executes itself, whatever kernel a step names:
 // they produce no data (Constant, Weight), view their operand's data
-// (Slice) or update the KV cache in place.
+// (Slice, SplitHeads) or update the KV cache in place.
 bool isRuntimeOnly(OpKind kind);
 
 } // namespace txc::runtime

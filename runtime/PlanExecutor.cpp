@@ -164,9 +164,14 @@ Status PlanExecutor::inferShapes() {
       return Status::failure(where(i) + ": result " + formatDims(shape) +
                              " does not match the plan's " +
                              formatDims(declared));
-    if (step.kind == OpKind::Slice) {
+    if (step.kind == OpKind::Slice || step.kind == OpKind::SplitHeads) {
       // A view of the operand: its data (placed with the arena) must live
-      // as long as the view is read.
+      // as long as the view is read. Its readers take strided tensors
+      // (or get a dense copy: runStep, callKernel).
+      if (values[step.operands[0]].view.strides.back() != 1 &&
+          step.kind == OpKind::SplitHeads)
+        return Status::failure(where(i) + ": split_heads needs a contiguous "
+                               "innermost axis");
       const Value &source = values[step.operands[0]];
       result.view = source.view;
       result.view.shape = std::move(shape);
@@ -197,12 +202,15 @@ Status PlanExecutor::placeInArena() {
   lastArenaBytes = plan.totalBytes;
   for (size_t r = 0; r < requests.size(); ++r)
     values[requestValue[r]].view.data = base + plan.offsets[r];
-  // In step order, so a slice of a slice sees its operand's data.
+  // In step order, so a view of a view sees its operand's data.
   for (size_t i : viewSteps) {
     const PlanStep &step = fn.steps[i];
+    const TensorView &source = values[step.operands[0]].view;
     values[step.result].view =
-        sliceLastAxis(values[step.operands[0]].view, step.attrInt("offset"),
-                      step.attrInt("size"));
+        step.kind == OpKind::Slice
+            ? sliceLastAxis(source, step.attrInt("offset"),
+                            step.attrInt("size"))
+            : splitHeadsView(source, step.attrInt("heads"));
   }
   return Status::success();
 }
@@ -242,7 +250,7 @@ Status PlanExecutor::runStep(size_t i, std::vector<Operand> &operands) {
 Status PlanExecutor::execute(size_t i) {
   const PlanStep &step = fn.steps[i];
   if (step.kind == OpKind::Weight || step.kind == OpKind::Constant ||
-      step.kind == OpKind::Slice)
+      step.kind == OpKind::Slice || step.kind == OpKind::SplitHeads)
     return Status::success();
   std::vector<Operand> operands(step.operands.size());
   for (size_t o = 0; o < step.operands.size(); ++o) {

@@ -94,7 +94,8 @@ private:
 
   std::vector<Value> values;
   std::vector<bool> inPlace; // per step: a KV cache step done in place
-  std::vector<size_t> viewSteps; // slices, viewing their operand's data
+  std::vector<size_t> viewSteps; // slices and split_heads: views of their
+                                 // operand's data
   std::vector<BufferRequest> requests;
   std::vector<int> requestValue;
   Arena arena;

@@ -62,6 +62,14 @@ TensorView sliceLastAxis(const TensorView &t, int64_t offset, int64_t size) {
   return s;
 }
 
+TensorView splitHeadsView(const TensorView &t, int64_t heads) {
+  const int64_t dh = t.shape[2] / heads;
+  TensorView v = t;
+  v.shape = {t.shape[0], heads, t.shape[1], dh};
+  v.strides = {t.strides[0], dh * t.strides[2], t.strides[1], t.strides[2]};
+  return v;
+}
+
 namespace {
 
 // Calls copyRow(srcOffset, dstOffset, count) for each innermost row.

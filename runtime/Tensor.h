@@ -48,6 +48,10 @@ struct TensorView {
 // within it: a view of the same data with the same strides.
 TensorView sliceLastAxis(const TensorView &t, int64_t offset, int64_t size);
 
+// `t` [b, s, heads * dh] (innermost stride 1) seen as [b, heads, s, dh]: a
+// view of the same data, head h of position p at the same place.
+TensorView splitHeadsView(const TensorView &t, int64_t heads);
+
 // Copies `src` (any strides) into the dense row-major buffer `dst`, which
 // holds src.numel() elements of 4 bytes.
 void copyToDense(const TensorView &src, void *dst);

@@ -311,6 +311,43 @@ TEST(PlanExecutor, SlicesViewTheirOperandWhileTheyAreRead) {
     }
 }
 
+TEST(PlanExecutor, SplitHeadsViewsASliceOfItsOperand) {
+  // [b, s, 2 * 4] sliced to its second half, then split into 2 heads: a
+  // view of x itself; merge_heads (a copy) gives the slice back.
+  FunctionBuilder f("heads");
+  int x = f.arg(DType::F32, {-1, -1, 16});
+  int half = f.step(OpKind::Slice, {x}, {-1, -1, 8},
+                    {{"offset", int64_t(8)}, {"size", int64_t(8)}});
+  int heads = f.step(OpKind::SplitHeads, {half}, {-1, 2, -1, 4},
+                     {{"heads", int64_t(2)}});
+  int merged = f.step(OpKind::MergeHeads, {heads}, {-1, -1, 8});
+  f.results({heads, merged});
+  std::unique_ptr<PlanExecutor> e;
+  ASSERT_TRUE(PlanExecutor::create(f.fn, {}, {}, {}, e).ok());
+  std::vector<float> in(3 * 5 * 16);
+  for (size_t i = 0; i < in.size(); ++i)
+    in[i] = float(i);
+  std::vector<Binding> results;
+  Status st = e->run(
+      {Binding::ofTensor(TensorView(DType::F32, {3, 5, 16}, in.data()))},
+      results);
+  ASSERT_TRUE(st.ok()) << st.message();
+  const TensorView &view = results[0].tensor, &back = results[1].tensor;
+  EXPECT_EQ(view.shape, (Dims{3, 2, 5, 4}));
+  EXPECT_EQ(view.strides, (Dims{80, 4, 16, 1}));
+  EXPECT_EQ(view.f32(), in.data() + 8); // no copy
+  for (int b = 0; b < 3; ++b)
+    for (int p = 0; p < 5; ++p)
+      for (int c = 0; c < 8; ++c)
+        ASSERT_EQ(back.f32()[(b * 5 + p) * 8 + c], in[(b * 5 + p) * 16 + 8 + c])
+            << b << "," << p << "," << c;
+  // Only merge_heads's result takes arena bytes (rounded up to alignment);
+  // a copied split_heads would take as many again.
+  const int64_t oneTensor = 3 * 5 * 8 * sizeof(float);
+  EXPECT_GE(e->arenaBytes(), oneTensor);
+  EXPECT_LT(e->arenaBytes(), 2 * oneTensor);
+}
+
 // Kernels checking the strides a slice reaches them with.
 int denseAddCalls = 0;
 int denseAddKernel(void **args) {

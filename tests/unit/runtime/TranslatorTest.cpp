@@ -128,16 +128,22 @@ public:
     for (int64_t i = 0; i < 2 * model.decoderLayers; ++i)
       args.push_back(Binding::ofTensor(TensorView(
           DType::F32, {n, model.heads, 0, model.headDim}, empty.data())));
+    // Encoder results may be strided views (split_heads): copied row by row.
     std::vector<std::vector<float>> cross(2 * model.decoderLayers);
     for (int64_t i = 0; i < 2 * model.decoderLayers; ++i) {
       const TensorView &src = encoded[1 + i].tensor;
-      int64_t rowFloats = src.numel() / src.shape[0];
-      for (int64_t r = 0; r < n; ++r)
-        cross[i].insert(cross[i].end(), src.f32() + rows.sentence[r] * rowFloats,
-                        src.f32() + (rows.sentence[r] + 1) * rowFloats);
       Dims shape = src.shape;
       shape[0] = n;
-      args.push_back(Binding::ofTensor(TensorView(DType::F32, shape, cross[i].data())));
+      cross[i].resize(numElements(shape));
+      TensorView to(DType::F32, shape, cross[i].data());
+      for (int64_t r = 0; r < n; ++r) {
+        TensorView fromRow = src, toRow = to;
+        fromRow.shape[0] = toRow.shape[0] = 1;
+        fromRow.data = src.f32() + rows.sentence[r] * src.strides[0];
+        toRow.data = to.f32() + r * to.strides[0];
+        copyTensor(fromRow, toRow);
+      }
+      args.push_back(Binding::ofTensor(to));
     }
     std::vector<Binding> results;
     if (Status s = decoder.run(args, results); !s.ok())
