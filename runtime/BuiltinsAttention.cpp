@@ -67,7 +67,9 @@ Status attention(const PlanStep &step, const Operands &ops,
           p[j] = dot(qi, k.row(kb, h, j), dk) * scale;
         }
         softmaxRow(p.data(), keys);
-        float *o = out.f32() + ((b * heads + h) * queries + i) * dv;
+        // `out` may be a view of the merged [b, s, h * dh] tensor.
+        float *o = out.f32() + b * out.strides[0] + h * out.strides[1] +
+                   i * out.strides[2];
         std::fill(o, o + dv, 0.0f);
         for (int64_t j = 0; j < std::max<int64_t>(visible, 0); ++j) {
           const float *vj = v.row(kb, h, j);

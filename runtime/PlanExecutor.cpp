@@ -55,12 +55,40 @@ Status PlanExecutor::create(const PlanFunction &function,
                              "' is not in the kernel table");
     e->kernels[i] = it->second;
   }
+  e->findMergedAttention();
   for (int id : function.results) {
     ++e->uses[id];
     e->lastUse[id] = static_cast<int>(steps);
   }
   out = std::move(e);
   return Status::success();
+}
+
+// An attention whose only reader is a merge_heads writes straight into the
+// merged tensor, through a [b, h, s, dh] view of it: the merge copies
+// nothing. Function results are never merged this way (they are read after
+// the run, with uses counted below).
+void PlanExecutor::findMergedAttention() {
+  mergedBy.assign(fn.steps.size(), -1);
+  mergesInPlace.assign(fn.steps.size(), false);
+  std::vector<int> producer(fn.values.size(), -1);
+  for (size_t i = 0; i < fn.steps.size(); ++i)
+    producer[fn.steps[i].result] = static_cast<int>(i);
+  std::vector<bool> returned(fn.values.size(), false);
+  for (int id : fn.results)
+    returned[id] = true;
+  for (size_t j = 0; j < fn.steps.size(); ++j) {
+    const PlanStep &merge = fn.steps[j];
+    if (merge.kind != OpKind::MergeHeads || merge.operands.empty())
+      continue;
+    int input = merge.operands[0];
+    int i = input >= 0 ? producer[input] : -1;
+    if (i < 0 || fn.steps[i].kind != OpKind::Attention || uses[input] != 1 ||
+        returned[input])
+      continue;
+    mergedBy[i] = static_cast<int>(j);
+    mergesInPlace[j] = true;
+  }
 }
 
 std::string PlanExecutor::where(size_t stepIndex) const {
@@ -102,6 +130,7 @@ Status PlanExecutor::inferShapes() {
   const size_t steps = fn.steps.size();
   inPlace.assign(steps, false);
   viewSteps.clear();
+  mergedPairs.clear();
   requests.clear();
   requestValue.clear();
   std::map<KvCache *, int64_t> plannedLength;
@@ -164,6 +193,13 @@ Status PlanExecutor::inferShapes() {
       return Status::failure(where(i) + ": result " + formatDims(shape) +
                              " does not match the plan's " +
                              formatDims(declared));
+    if (mergesInPlace[i]) {
+      // The attention before it already wrote this tensor.
+      const Value &heads = values[step.operands[0]];
+      result.view = TensorView(DType::F32, std::move(shape), nullptr);
+      result.requestIndex = heads.requestIndex;
+      continue;
+    }
     if (step.kind == OpKind::Slice || step.kind == OpKind::SplitHeads) {
       // A view of the operand: its data (placed with the arena) must live
       // as long as the view is read. Its readers take strided tensors
@@ -186,8 +222,13 @@ Status PlanExecutor::inferShapes() {
     }
     result.view = TensorView(resultType(step.kind), std::move(shape), nullptr);
     result.requestIndex = static_cast<int>(requests.size());
-    requests.push_back({result.view.numel() * 4, static_cast<int>(i),
-                        std::max(lastUse[step.result], static_cast<int>(i))});
+    int last = std::max(lastUse[step.result], static_cast<int>(i));
+    if (mergedBy[i] >= 0) {
+      const PlanStep &merge = fn.steps[mergedBy[i]];
+      last = std::max(last, lastUse[merge.result]);
+      mergedPairs.push_back({i, static_cast<size_t>(mergedBy[i])});
+    }
+    requests.push_back({result.view.numel() * 4, static_cast<int>(i), last});
     requestValue.push_back(step.result);
   }
   return Status::success();
@@ -202,6 +243,12 @@ Status PlanExecutor::placeInArena() {
   lastArenaBytes = plan.totalBytes;
   for (size_t r = 0; r < requests.size(); ++r)
     values[requestValue[r]].view.data = base + plan.offsets[r];
+  for (auto [attentionStep, mergeStep] : mergedPairs) {
+    TensorView &heads = values[fn.steps[attentionStep].result].view;
+    TensorView &merged = values[fn.steps[mergeStep].result].view;
+    merged.data = heads.data;
+    heads = splitHeadsView(merged, heads.shape[1]);
+  }
   // In step order, so a view of a view sees its operand's data.
   for (size_t i : viewSteps) {
     const PlanStep &step = fn.steps[i];
@@ -250,7 +297,8 @@ Status PlanExecutor::runStep(size_t i, std::vector<Operand> &operands) {
 Status PlanExecutor::execute(size_t i) {
   const PlanStep &step = fn.steps[i];
   if (step.kind == OpKind::Weight || step.kind == OpKind::Constant ||
-      step.kind == OpKind::Slice || step.kind == OpKind::SplitHeads)
+      step.kind == OpKind::Slice || step.kind == OpKind::SplitHeads ||
+      mergesInPlace[i])
     return Status::success();
   std::vector<Operand> operands(step.operands.size());
   for (size_t o = 0; o < step.operands.size(); ++o) {

@@ -78,6 +78,7 @@ private:
     int requestIndex = -1;
   };
 
+  void findMergedAttention();
   Status bindArguments(const std::vector<Binding> &arguments);
   Status inferShapes();
   Status placeInArena();
@@ -96,6 +97,10 @@ private:
   std::vector<bool> inPlace; // per step: a KV cache step done in place
   std::vector<size_t> viewSteps; // slices and split_heads: views of their
                                  // operand's data
+  std::vector<int> mergedBy;        // per step: the merge_heads an attention
+                                    // writes into, or -1
+  std::vector<bool> mergesInPlace;  // per step: a merge_heads with no work
+  std::vector<std::pair<size_t, size_t>> mergedPairs; // (attention, merge)
   std::vector<BufferRequest> requests;
   std::vector<int> requestValue;
   Arena arena;

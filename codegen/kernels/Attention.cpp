@@ -305,8 +305,10 @@ AttentionPipeline buildAttention(const AttentionParams &params,
     if (dim == 2 || (dim == 3 && !params.keyRows))
       k.dim(dim).set_extent(q.dim(dim).extent());
   }
+  // Any outer strides: the runtime lets the kernel write straight into the
+  // merged [b, s, h * dh] tensor that merge_heads would copy to.
   OutputImageParam result = f.out.output_buffer();
-  constrainBuffer(result, {headDim}, /*dense=*/true);
+  constrainBuffer(result, {headDim}, /*dense=*/false);
   for (int dim = 1; dim < 4; ++dim)
     result.dim(dim).set_extent(q.dim(dim).extent());
 

@@ -348,6 +348,46 @@ TEST(PlanExecutor, SplitHeadsViewsASliceOfItsOperand) {
   EXPECT_LT(e->arenaBytes(), 2 * oneTensor);
 }
 
+TEST(PlanExecutor, AttentionWritesStraightIntoItsMergedHeads) {
+  // The same attention returned as is, and read only by merge_heads: the
+  // second writes the merged tensor directly, and agrees with the first.
+  auto plan = [](bool merged) {
+    FunctionBuilder f("attention");
+    Dims heads{-1, 2, -1, 4};
+    int q = f.arg(DType::F32, heads), k = f.arg(DType::F32, heads),
+        v = f.arg(DType::F32, heads);
+    int a = f.step(OpKind::Attention, {q, k, v, -1, -1, -1}, heads,
+                   {{"scale", 0.5}});
+    f.results({merged ? f.step(OpKind::MergeHeads, {a}, {-1, -1, 8}) : a});
+    return f.fn;
+  };
+  PlanFunction mergedPlan = plan(true), headsPlan = plan(false);
+  std::unique_ptr<PlanExecutor> merged, alone;
+  ASSERT_TRUE(PlanExecutor::create(mergedPlan, {}, {}, {}, merged).ok());
+  ASSERT_TRUE(PlanExecutor::create(headsPlan, {}, {}, {}, alone).ok());
+  const int64_t b = 3, s = 5;
+  std::vector<float> in(b * 2 * s * 4);
+  for (size_t i = 0; i < in.size(); ++i)
+    in[i] = float((i * 7) % 11) / 11.0f;
+  TensorView t(DType::F32, {b, 2, s, 4}, in.data());
+  std::vector<Binding> args{Binding::ofTensor(t), Binding::ofTensor(t),
+                            Binding::ofTensor(t)};
+  std::vector<Binding> m, a;
+  ASSERT_TRUE(merged->run(args, m).ok());
+  ASSERT_TRUE(alone->run(args, a).ok());
+  ASSERT_EQ(m[0].tensor.shape, (Dims{b, s, 8}));
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t p = 0; p < s; ++p)
+        for (int64_t d = 0; d < 4; ++d)
+          ASSERT_EQ(m[0].tensor.f32()[(i * s + p) * 8 + h * 4 + d],
+                    a[0].tensor.f32()[((i * 2 + h) * s + p) * 4 + d])
+              << i << "," << h << "," << p << "," << d;
+  // One tensor in the arena, not an attention output and its merged copy.
+  const int64_t oneTensor = b * s * 8 * sizeof(float);
+  EXPECT_LT(merged->arenaBytes(), 2 * oneTensor);
+}
+
 // Kernels checking the strides a slice reaches them with.
 int denseAddCalls = 0;
 int denseAddKernel(void **args) {
