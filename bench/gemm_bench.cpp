@@ -81,11 +81,10 @@ TxcLinear &txcLinear(int n, int k) {
     GemmParams params;
     params.n = n;
     params.k = k;
-    // The tiles tile-ffn records for a compiled model on this target.
-    txc::codegen::TargetTraits traits = txc::codegen::targetTraits(target);
-    params.rowsPerTile = int(txc::gemmTileRows(traits.vectorWidth));
-    params.panelsPerTask = int(txc::gemmPanelsPerTask(
-        n, k, txc::codegen::gemmPanelWidth(params, target), traits.l2Bytes));
+    // The tiles tile-ffn records for a compiled model on this target (the
+    // kernel's default panels per task follow the same rule).
+    params.rowsPerTile =
+        int(txc::gemmTileRows(txc::codegen::targetTraits(target).vectorWidth));
     entry = std::make_unique<TxcLinear>();
     entry->kernel = txc::codegen::buildGemm(params, target);
     entry->kernel.pipeline.compile_jit(target);

@@ -88,10 +88,8 @@ private:
 } // namespace
 
 void Selector::recordPackedWeight(const PackedWeight &packed) {
-  for (const PackedWeight &p : selection.packedWeights)
-    if (p.name == packed.name)
-      return;
-  selection.packedWeights.push_back(packed);
+  if (!findPackedWeight(selection, packed.name))
+    selection.packedWeights.push_back(packed);
 }
 
 // Adds (once per function) a weight step reading the packed copy of
@@ -302,6 +300,14 @@ void Selector::selectIn(PlanFunction &fn) {
   // Linear weights now read their packed copy, so the weight file holds
   // only what the kernels use.
   pruneUnusedWeightSteps(fn);
+}
+
+const PackedWeight *txc::codegen::findPackedWeight(
+    const KernelSelection &selection, const std::string &name) {
+  for (const PackedWeight &p : selection.packedWeights)
+    if (p.name == name)
+      return &p;
+  return nullptr;
 }
 
 KernelSelection txc::codegen::selectKernels(runtime::Plan &plan,

@@ -28,6 +28,10 @@ struct KernelSelection {
   std::vector<PackedWeight> packedWeights;
 };
 
+// The packed weight named `name` in `selection`, or null.
+const PackedWeight *findPackedWeight(const KernelSelection &selection,
+                                     const std::string &name);
+
 // Sets `kernel`, `params` and `kernelRanks` of every step of `plan` that a
 // Halide kernel can run, and rewires linear weights to packed copies.
 // `panelWidth` is the target's GEMM panel width, for weights the passes did

@@ -69,10 +69,7 @@ llvm::Error txc::codegen::writePlanWeights(const runtime::Plan &plan,
       std::string name = step.attrString("name");
       if (!written.insert(name).second)
         continue;
-      const PackedWeight *packed = nullptr;
-      for (const PackedWeight &p : selection.packedWeights)
-        if (p.name == name)
-          packed = &p;
+      const PackedWeight *packed = findPackedWeight(selection, name);
       runtime::NamedTensor tensor;
       tensor.name = name;
       tensor.shape = fn->values[step.result].shape;

@@ -15,19 +15,11 @@ using runtime::PlanStep;
 
 namespace {
 
-const PackedWeight *findPacked(const KernelSelection &selection,
-                               const std::string &name) {
-  for (const PackedWeight &p : selection.packedWeights)
-    if (p.name == name)
-      return &p;
-  return nullptr;
-}
-
 // The stacked model weights a plan weight name reads: a packed weight reads
 // its source.
 std::string stackedSourceOf(const KernelSelection &selection,
                             const std::string &name) {
-  const PackedWeight *packed = findPacked(selection, name);
+  const PackedWeight *packed = findPackedWeight(selection, name);
   return packed ? packed->source : name;
 }
 
@@ -100,7 +92,7 @@ llvm::Error txc::codegen::shareStoredWeights(runtime::Plan &plan,
 
   for (PlanStep *step : steps) {
     std::string name = step->attrString("name");
-    const PackedWeight *packed = findPacked(selection, name);
+    const PackedWeight *packed = findPackedWeight(selection, name);
     step->attrs["name"] =
         packed ? packedWeightName(names.renamed(packed->source),
                                   packed->panelWidth)
