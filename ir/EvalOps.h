@@ -52,6 +52,10 @@ double geluTanh(double x);
 double swish(double x);
 } // namespace activation
 
+// Packing real tokens and back (EvalPaddingOps.cpp).
+EvalResult evaluate(PackRowsOp op, EvalOperands operands);
+EvalResult evaluate(UnpackRowsOp op, EvalOperands operands);
+
 // Attention pieces, LayerNorm and KV caches (EvalAttentionOps.cpp).
 EvalResult evaluate(PaddingMaskOp op, EvalOperands operands);
 EvalResult evaluate(CausalMaskOp op, EvalOperands operands);

@@ -202,7 +202,8 @@ Evaluator::run(FuncOp fn, llvm::ArrayRef<EvalValue> args) {
                   AddOp, ReluOp, GeluOp, GeluTanhOp, SwishOp, PaddingMaskOp,
                   CausalMaskOp, SoftmaxOp, LayerNormOp, KvCacheReadOp,
                   KvCacheAppendOp, SliceOp, GemmOp, AttentionOp,
-                  AddLayerNormOp, ArgmaxOp, LogSoftmaxTopKOp>(
+                  AddLayerNormOp, ArgmaxOp, LogSoftmaxTopKOp, PackRowsOp,
+                  UnpackRowsOp>(
                 [&](auto txcOp) { return evaluate(txcOp, operands); })
             .Default([&](Operation *other) -> EvalResult {
               return opError(other, "is not supported by the evaluator");

@@ -6,7 +6,9 @@
 //   -> (%memory: tensor<?x?xDxf32>,
 //       %cross_k_0, %cross_v_0, ..., %cross_k_{L-1}, %cross_v_{L-1})
 //       each cross tensor<?xHx?xDhxf32>: layer l's encoder-attention K/V of
-//       the encoder output, projected once per batch.
+//       the encoder output, projected once per batch. Positions past a
+//       sentence's src_lengths entry are padding: callers never read them
+//       there, and passes may leave anything in them (pack-tokens: zeros).
 //
 // @decode_step(%tokens: tensor<?x?xi32>, %step: index,
 //              %src_lengths: tensor<?xi32>, %origin: tensor<?xi32>,

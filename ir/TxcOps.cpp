@@ -348,6 +348,32 @@ static LogicalResult verify(SliceOp op) {
   return expectResultWithLastDim(o, op.input(), op.size());
 }
 
+static LogicalResult verify(PackRowsOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.input(), "input", 3)) ||
+      failed(expectRank(o, op.lengths(), "lengths", 1)))
+    return failure();
+  auto input = rankedType(op.input());
+  if (failed(expectDim(o, "lengths size", rankedType(op.lengths()).getDimSize(0),
+                       "batch", input.getDimSize(0))))
+    return failure();
+  return expectResultShape(o, {ShapedType::kDynamicSize, input.getDimSize(2)});
+}
+
+static LogicalResult verify(UnpackRowsOp op) {
+  Operation *o = op.getOperation();
+  if (failed(expectRank(o, op.packed(), "packed rows", 2)) ||
+      failed(expectRank(o, op.lengths(), "lengths", 1)) ||
+      failed(expectRank(o, op.like(), "like", 2)))
+    return failure();
+  auto like = rankedType(op.like());
+  if (failed(expectDim(o, "lengths size", rankedType(op.lengths()).getDimSize(0),
+                       "batch", like.getDimSize(0))))
+    return failure();
+  return expectResultShape(o, {like.getDimSize(0), like.getDimSize(1),
+                               featureSize(op.packed())});
+}
+
 static LogicalResult verify(PackedWeightOp op) {
   auto type = op.getType().cast<RankedTensorType>();
   int64_t p = op.panel_width(), rows = op.rows();

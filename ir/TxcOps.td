@@ -206,6 +206,34 @@ def Txc_KvCacheAppendOp : Txc_PureOp<"kv_cache_append"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Padding: pack-tokens runs position-wise work on real tokens only
+//===----------------------------------------------------------------------===//
+
+def Txc_PackRowsOp : Txc_PureOp<"pack_rows"> {
+  let summary = "the rows of real tokens of a padded batch, one after another";
+  let description = [{
+    `x[b, s, d]`, `lengths[b]` (i32) -> `[t, d]`: rows x[i, 0 .. n_i - 1]
+    of each sequence i in order, n_i = lengths[i] clamped to [0, s], and
+    t = sum n_i. Position-wise ops (linears, LayerNorm, activations) then
+    skip the padding rows.
+  }];
+  let arguments = (ins Txc_F32Tensor:$input, Txc_I32Tensor:$lengths);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+def Txc_UnpackRowsOp : Txc_PureOp<"unpack_rows"> {
+  let summary = "packed rows back in a padded batch, zeros at the padding";
+  let description = [{
+    `packed[t, d]`, `lengths[b]` (i32), `like[b, s]` (i32, the token ids
+    whose batch and sequence sizes the result takes) -> `[b, s, d]`: the
+    inverse of txc.pack_rows, with zero rows at positions past each length.
+  }];
+  let arguments = (ins Txc_F32Tensor:$packed, Txc_I32Tensor:$lengths,
+                       Txc_I32Tensor:$like);
+  let results = (outs Txc_F32Tensor:$result);
+}
+
+//===----------------------------------------------------------------------===//
 // Fused and scheduled ops: what the optimizing passes produce
 //===----------------------------------------------------------------------===//
 

@@ -15,6 +15,7 @@ std::unique_ptr<mlir::Pass> createFuseQkvPass();
 std::unique_ptr<mlir::Pass> createFuseAttentionPass();
 std::unique_ptr<mlir::Pass> createScheduleLayerNormPass();
 std::unique_ptr<mlir::Pass> createTileFfnPass();
+std::unique_ptr<mlir::Pass> createPackTokensPass();
 std::unique_ptr<mlir::Pass> createFuseOutputPass();
 
 // Registers the txc passes (and the generic canonicalize/cse) with MLIR's

@@ -69,6 +69,19 @@ def TileFfn : Pass<"txc-tile-ffn", "mlir::ModuleOp"> {
   ];
 }
 
+def PackTokens : Pass<"txc-pack-tokens", "mlir::ModuleOp"> {
+  let summary = "Runs @encode's position-wise ops on real tokens only";
+  let description = [{
+    The rows of the padded source batch are packed with `txc.pack_rows`
+    after the position encodings, so linears, GEMMs, LayerNorms, residual
+    adds and activations skip the padding; `txc.unpack_rows` restores the
+    [b, s, d] layout where attention or a result needs it. Applies only when
+    every op that mixes positions is an attention masked by @encode's
+    %src_lengths; @encode's results then hold zeros past each length.
+  }];
+  let constructor = "txc::createPackTokensPass()";
+}
+
 def FuseOutput : Pass<"txc-fuse-output", "mlir::ModuleOp"> {
   let summary = "Adds decoder steps that end in the search's own reduction";
   let description = [{

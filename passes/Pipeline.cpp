@@ -19,7 +19,8 @@ void txc::registerTxcPasses() {
 const std::vector<std::string> &txc::defaultPipelinePassNames() {
   static const std::vector<std::string> names = {
       "fuse-qkv",    "fuse-attention", "schedule-layernorm",
-      "tile-ffn",    "fuse-output",    "canonicalize", "cse"};
+      "tile-ffn",    "pack-tokens",    "fuse-output",
+      "canonicalize", "cse"};
   return names;
 }
 
@@ -46,6 +47,8 @@ void txc::buildDefaultPipeline(mlir::PassManager &pm,
                                   std::to_string(target.vectorWidth));
     funcs.addPass(std::move(pass));
   }
+  if (enabled("pack-tokens"))
+    funcs.addPass(createPackTokensPass());
   if (enabled("fuse-output"))
     funcs.addPass(createFuseOutputPass());
   if (enabled("canonicalize"))

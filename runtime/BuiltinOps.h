@@ -40,6 +40,10 @@ Status attention(const PlanStep &step, const Operands &ops,
 Status kvCacheRead(const Operands &ops, const TensorView &out);
 Status kvCacheAppend(const Operands &ops, const TensorView &out);
 
+// BuiltinsPadding.cpp
+Status packRows(const Operands &ops, const TensorView &out);
+Status unpackRows(const Operands &ops, const TensorView &out);
+
 // BuiltinsOutput.cpp
 Status argmax(const Operands &ops, const TensorView &out);
 Status logSoftmaxTopK(const Operands &ops, const TensorView &out);

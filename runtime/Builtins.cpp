@@ -58,6 +58,10 @@ Status runBuiltin(const PlanStep &step, const std::vector<Operand> &ops,
     return slice(step, ops, out);
   case OpKind::Argmax:
     return argmax(ops, out);
+  case OpKind::PackRows:
+    return packRows(ops, out);
+  case OpKind::UnpackRows:
+    return unpackRows(ops, out);
   case OpKind::LogSoftmaxTopK:
     return logSoftmaxTopK(ops, out);
   }

@@ -37,6 +37,8 @@ constexpr KindInfo kKinds[] = {
     {OpKind::Attention, "attention", "FFFixi"},
     {OpKind::Argmax, "argmax", "FX"},
     {OpKind::LogSoftmaxTopK, "log_softmax_top_k", "FXX"},
+    {OpKind::PackRows, "pack_rows", "FI"},
+    {OpKind::UnpackRows, "unpack_rows", "FII"},
 };
 
 static_assert(sizeof(kKinds) / sizeof(kKinds[0]) == kNumOpKinds,

@@ -39,9 +39,11 @@ enum class OpKind : uint8_t {
   Attention,        // softmax(mask(q k^T * scale)) v, heads not merged
   Argmax,           // the greedy token of each logits row (i32 result)
   LogSoftmaxTopK,   // the k best (log-prob, id) records of each logits row
+  PackRows,         // the rows of real tokens of a padded batch, in order
+  UnpackRows,       // packed rows back in a padded batch, zero padding
 };
 
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::LogSoftmaxTopK) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::UnpackRows) + 1;
 
 // The plan's spelling of `kind`, as in the txc dialect ("kv_cache_read").
 const char *opKindName(OpKind kind);

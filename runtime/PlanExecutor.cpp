@@ -183,7 +183,12 @@ Status PlanExecutor::inferShapes() {
       shapes.push_back(id < 0 ? nullptr : &values[id].view.shape);
     Dims shape;
     auto indexValue = [&](int o) { return values[step.operands[o]].index; };
-    if (Status s = inferShape(step, shapes, indexValue, shape); !s.ok())
+    auto i32Data = [&](int o) -> const int32_t * {
+      const TensorView &t = values[step.operands[o]].view;
+      return t.dtype == DType::I32 && t.data && t.isDense() ? t.i32() : nullptr;
+    };
+    if (Status s = inferShape(step, shapes, indexValue, shape, i32Data);
+        !s.ok())
       return Status::failure(where(i) + ": " + s.message());
     const Dims &declared = fn.values[step.result].shape;
     bool fits = declared.size() == shape.size();

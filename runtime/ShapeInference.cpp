@@ -1,5 +1,6 @@
 #include "runtime/ShapeInference.h"
 
+#include "runtime/PackedRows.h"
 #include "runtime/PanelLayout.h"
 
 namespace txc::runtime {
@@ -119,11 +120,45 @@ Status inferAttention(const std::vector<const Dims *> &ops, Dims &result) {
   return Status::success();
 }
 
+// pack_rows [b, s, d] + lengths[b] -> [sum of clamped lengths, d];
+// unpack_rows [t, d] + lengths[b] + like[b, s] -> [b, s, d].
+Status inferPacking(OpKind kind, const std::vector<const Dims *> &ops,
+                    const std::function<const int32_t *(int)> &i32Data,
+                    Dims &result) {
+  const Dims &rows = *ops[0], &lengths = *ops[1];
+  bool pack = kind == OpKind::PackRows;
+  if (Status s = needRank(rows, 0, pack ? 3 : 2); !s.ok())
+    return s;
+  if (Status s = needRank(lengths, 1, 1); !s.ok())
+    return s;
+  const Dims &batch = pack ? rows : *ops[2];
+  if (!pack)
+    if (Status s = needRank(batch, 2, 2); !s.ok())
+      return s;
+  if (lengths[0] != batch[0])
+    return mismatch(std::to_string(lengths[0]) + " lengths for a batch of " +
+                    std::to_string(batch[0]));
+  const int32_t *data = i32Data ? i32Data(1) : nullptr;
+  if (!data)
+    return mismatch("packed rows need lengths known before the call "
+                    "(a function argument)");
+  int64_t packed = packedOffsets(data, batch[0], batch[1]).back();
+  if (pack) {
+    result = {packed, rows[2]};
+    return Status::success();
+  }
+  if (rows[0] != packed)
+    return mismatch("lengths give " + std::to_string(packed) +
+                    " packed rows but got " + operandText(0, rows));
+  result = {batch[0], batch[1], rows[1]};
+  return Status::success();
+}
+
 } // namespace
 
 Status inferShape(const PlanStep &step, const std::vector<const Dims *> &ops,
-                  const std::function<int64_t(int)> &indexValue,
-                  Dims &result) {
+                  const std::function<int64_t(int)> &indexValue, Dims &result,
+                  const std::function<const int32_t *(int)> &i32Data) {
   auto op = [&](int i) -> const Dims & { return *ops[i]; };
   switch (step.kind) {
   case OpKind::Constant:
@@ -236,6 +271,9 @@ Status inferShape(const PlanStep &step, const std::vector<const Dims *> &ops,
   }
   case OpKind::Attention:
     return inferAttention(ops, result);
+  case OpKind::PackRows:
+  case OpKind::UnpackRows:
+    return inferPacking(step.kind, ops, i32Data, result);
   case OpKind::Argmax:
     if (op(0).empty())
       return mismatch("logits " + operandText(0, op(0)) + " need a vocabulary axis");

@@ -154,8 +154,16 @@ Status Translator::translate(const std::vector<std::vector<int32_t>> &sources,
 
 // Rows (sentences x padded length) per encoder call: enough for its GEMMs
 // to run at full speed, few enough that the length-sorted sentences of one
-// call pad little.
+// call pad little. An encoder whose position-wise ops skip the padding
+// (pack-tokens) takes larger calls: one per batch on typical workloads,
+// and no cross K/V to gather.
 constexpr int64_t kEncoderRows = 384;
+constexpr int64_t kPackedEncoderRows = 2048;
+
+static bool packsTokens(const PlanFunction &encode) {
+  return std::any_of(encode.steps.begin(), encode.steps.end(),
+                     [](const PlanStep &s) { return s.kind == OpKind::PackRows; });
+}
 
 Status Translator::encodeGroup(const std::vector<std::vector<int32_t>> &sources,
                                const std::vector<size_t> &batch, size_t first,
@@ -183,8 +191,9 @@ Status Translator::encodeBatch(const std::vector<std::vector<int32_t>> &sources,
   const size_t count = batch.size();
   // The batch is sorted longest first: its first sentence sets the width.
   const int64_t width = std::max<int64_t>(1, srcLengths[0]);
-  const size_t perCall =
-      static_cast<size_t>(std::max<int64_t>(1, kEncoderRows / width));
+  const int64_t rows = packsTokens(plan.encode) ? kPackedEncoderRows
+                                                 : kEncoderRows;
+  const size_t perCall = static_cast<size_t>(std::max<int64_t>(1, rows / width));
   if (count <= perCall)
     return encodeGroup(sources, batch, 0, count, encoded);
 

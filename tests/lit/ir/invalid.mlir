@@ -230,3 +230,35 @@ func @attention_key_batch(%q: tensor<3x2x1x4xf32>, %kv: tensor<2x2x5x4xf32>) {
   %o = txc.attention %q, %kv, %kv {scale = 0.5 : f64} : (tensor<3x2x1x4xf32>, tensor<2x2x5x4xf32>, tensor<2x2x5x4xf32>) -> tensor<3x2x1x4xf32>
   return
 }
+
+// -----
+
+func @pack_rows_lengths(%x: tensor<3x5x8xf32>, %lengths: tensor<2xi32>) {
+  // expected-error @+1 {{'txc.pack_rows' op expects lengths size (2) to equal batch (3)}}
+  %p = txc.pack_rows %x, %lengths : (tensor<3x5x8xf32>, tensor<2xi32>) -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func @pack_rows_features(%x: tensor<3x5x8xf32>, %lengths: tensor<3xi32>) {
+  // expected-error @+1 {{'txc.pack_rows' op expects result shape [?x8] but got 'tensor<?x4xf32>'}}
+  %p = txc.pack_rows %x, %lengths : (tensor<3x5x8xf32>, tensor<3xi32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func @unpack_rows_rank(%p: tensor<2x3x8xf32>, %lengths: tensor<3xi32>, %ids: tensor<3x5xi32>) {
+  // expected-error @+1 {{'txc.unpack_rows' op expects packed rows of rank 2 but got 'tensor<2x3x8xf32>'}}
+  %x = txc.unpack_rows %p, %lengths, %ids : (tensor<2x3x8xf32>, tensor<3xi32>, tensor<3x5xi32>) -> tensor<3x5x8xf32>
+  return
+}
+
+// -----
+
+func @unpack_rows_shape(%p: tensor<?x8xf32>, %lengths: tensor<3xi32>, %ids: tensor<3x5xi32>) {
+  // expected-error @+1 {{'txc.unpack_rows' op expects result shape [3x5x8] but got 'tensor<3x4x8xf32>'}}
+  %x = txc.unpack_rows %p, %lengths, %ids : (tensor<?x8xf32>, tensor<3xi32>, tensor<3x5xi32>) -> tensor<3x4x8xf32>
+  return
+}

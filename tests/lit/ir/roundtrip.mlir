@@ -68,3 +68,12 @@ func @kv_cache(%cache: tensor<?x2x?x4xf32>, %new: tensor<?x2x1x4xf32>, %origin: 
   %a = txc.kv_cache_append %r, %new : (tensor<?x2x?x4xf32>, tensor<?x2x1x4xf32>) -> tensor<?x2x?x4xf32>
   return %a : tensor<?x2x?x4xf32>
 }
+
+// CHECK-LABEL: func @packed_rows
+func @packed_rows(%x: tensor<?x?x8xf32>, %lengths: tensor<?xi32>, %ids: tensor<?x?xi32>) -> tensor<?x?x8xf32> {
+  // CHECK: txc.pack_rows %{{.*}}, %{{.*}} : (tensor<?x?x8xf32>, tensor<?xi32>) -> tensor<?x8xf32>
+  %p = txc.pack_rows %x, %lengths : (tensor<?x?x8xf32>, tensor<?xi32>) -> tensor<?x8xf32>
+  // CHECK: txc.unpack_rows %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x8xf32>, tensor<?xi32>, tensor<?x?xi32>) -> tensor<?x?x8xf32>
+  %u = txc.unpack_rows %p, %lengths, %ids : (tensor<?x8xf32>, tensor<?xi32>, tensor<?x?xi32>) -> tensor<?x?x8xf32>
+  return %u : tensor<?x?x8xf32>
+}

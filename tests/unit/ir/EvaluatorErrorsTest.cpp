@@ -154,4 +154,26 @@ TEST_F(EvaluatorErrors, WeightsAreReadOncePerEvaluator) {
   EXPECT_EQ(counting.lookups, 1);
 }
 
+TEST_F(EvaluatorErrors, UnpackRowsCountsTheRowsTheLengthsGive) {
+  std::string message = runMainError(R"(
+    func @main(%p: tensor<?x2xf32>, %len: tensor<?xi32>, %ids: tensor<?x?xi32>) -> tensor<?x?x2xf32> {
+      %0 = txc.unpack_rows %p, %len, %ids : (tensor<?x2xf32>, tensor<?xi32>, tensor<?x?xi32>) -> tensor<?x?x2xf32>
+      return %0 : tensor<?x?x2xf32>
+    })",
+                                     {EvalValue::f32({3, 2}, {1, 2, 3, 4, 5, 6}),
+                                      EvalValue::i32({2}, {1, 1}),
+                                      EvalValue::i32({2, 4}, std::vector<int32_t>(8, 0))});
+  EXPECT_TRUE(contains(message, "txc.unpack_rows")) << message;
+  EXPECT_TRUE(contains(message, "lengths give 2 packed rows but got 3"))
+      << message;
+  message = runMainError(R"(
+    func @main(%x: tensor<?x?x2xf32>, %len: tensor<?xi32>) -> tensor<?x2xf32> {
+      %0 = txc.pack_rows %x, %len : (tensor<?x?x2xf32>, tensor<?xi32>) -> tensor<?x2xf32>
+      return %0 : tensor<?x2xf32>
+    })",
+                         {EvalValue::f32({1, 1, 2}, {1, 2}),
+                          EvalValue::i32({2}, {1, 1})});
+  EXPECT_TRUE(contains(message, "has 2 lengths for a batch of 1")) << message;
+}
+
 } // namespace

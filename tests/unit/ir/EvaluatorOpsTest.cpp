@@ -136,6 +136,32 @@ TEST_F(EvaluatorOps, SplitAndMergeHeadsMoveFeatureBlocks) {
   expectTensor(runMainOk(merge, {heads}), {1, 2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
 }
 
+// Sequence 0 keeps 2 of its 3 positions, sequence 1 none (a negative length
+// counts as 0), sequence 2 all 3 (a length past the width is clamped).
+TEST_F(EvaluatorOps, PackAndUnpackRowsKeepRealPositionsInOrder) {
+  EvalValue x = EvalValue::f32({3, 3, 2}, {1, 2, 3, 4, 5, 6,       //
+                                           7, 8, 9, 10, 11, 12,    //
+                                           13, 14, 15, 16, 17, 18});
+  EvalValue lengths = EvalValue::i32({3}, {2, -1, 7});
+  EvalValue ids = EvalValue::i32({3, 3}, std::vector<int32_t>(9, 0));
+  EvalValue packed = runMainOk(R"(
+    func @main(%x: tensor<?x?x2xf32>, %len: tensor<?xi32>) -> tensor<?x2xf32> {
+      %0 = txc.pack_rows %x, %len : (tensor<?x?x2xf32>, tensor<?xi32>) -> tensor<?x2xf32>
+      return %0 : tensor<?x2xf32>
+    })",
+                               {x, lengths});
+  expectTensor(packed, {5, 2}, {1, 2, 3, 4, 13, 14, 15, 16, 17, 18});
+  EvalValue unpacked = runMainOk(R"(
+    func @main(%p: tensor<?x2xf32>, %len: tensor<?xi32>, %ids: tensor<?x?xi32>) -> tensor<?x?x2xf32> {
+      %0 = txc.unpack_rows %p, %len, %ids : (tensor<?x2xf32>, tensor<?xi32>, tensor<?x?xi32>) -> tensor<?x?x2xf32>
+      return %0 : tensor<?x?x2xf32>
+    })",
+                                 {packed, lengths, ids});
+  expectTensor(unpacked, {3, 3, 2}, {1, 2, 3, 4, 0, 0,  //
+                                     0, 0, 0, 0, 0, 0,  //
+                                     13, 14, 15, 16, 17, 18});
+}
+
 std::string unaryText(const std::string &op, const std::string &attrs = "") {
   return "func @main(%x: tensor<?xf32>) -> tensor<?xf32> {\n  %0 = txc." + op +
          " %x " + attrs +

@@ -178,6 +178,27 @@ txc::testing::recordCalls(mlir::ModuleOp module, const ModelSpec &spec,
   return calls;
 }
 
+std::vector<EvalValue>
+txc::testing::withoutPadding(llvm::ArrayRef<EvalValue> results,
+                             llvm::ArrayRef<int32_t> lengths) {
+  std::vector<EvalValue> real;
+  for (const EvalValue &r : results) {
+    int64_t positionAxis = r.rank() == 4 ? 2 : 1;
+    llvm::ArrayRef<int64_t> shape = r.shape();
+    int64_t inner = elementCount(shape.drop_front(positionAxis + 1));
+    int64_t perSentence = elementCount(shape.drop_front(1));
+    std::vector<float> values(r.f32().begin(), r.f32().end());
+    for (size_t i = 0; i < values.size(); ++i) {
+      int64_t sentence = i / perSentence;
+      int64_t position = (i / inner) % shape[positionAxis];
+      if (position >= lengths[sentence])
+        values[i] = 0.0f;
+    }
+    real.push_back(EvalValue::f32(shape.vec(), std::move(values)));
+  }
+  return real;
+}
+
 std::string txc::testing::compareResults(llvm::ArrayRef<EvalValue> expected,
                                          llvm::ArrayRef<EvalValue> actual,
                                          double relative) {

@@ -59,6 +59,13 @@ llvm::Expected<std::vector<RecordedCall>>
 recordCalls(mlir::ModuleOp module, const ModelSpec &spec,
             const WeightSource &weights, unsigned seed);
 
+// @encode's `results` with every position past its sentence's length
+// zeroed: those rows are padding (ir/ModuleConventions.h), which a pass may
+// fill with anything (pack-tokens leaves zeros). The position axis is 1 of
+// the [b, s, d] memory and 2 of the [b, h, s, dh] cross K/V.
+std::vector<EvalValue> withoutPadding(llvm::ArrayRef<EvalValue> results,
+                                      llvm::ArrayRef<int32_t> lengths);
+
 // Empty when `actual` matches `expected` in count, shapes and every element
 // within `relative` of the larger magnitude (magnitudes below 1e-2 count as
 // 1e-2); otherwise the number of differing elements and the first of them.

@@ -205,6 +205,20 @@ TEST(Builtins, SplitAndMergeHeads) {
   expectNear(merged, x);
 }
 
+TEST(Builtins, PackAndUnpackRowsSkipPadding) {
+  std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}; // [2, 3, 2]
+  std::vector<int32_t> lengths = {1, 3};
+  std::vector<int32_t> ids(6, 0);
+  auto packed = run(makeStep(OpKind::PackRows),
+                    {f32(x, {2, 3, 2}), i32(lengths, {2})}, {4, 2});
+  expectNear(packed, {1, 2, 7, 8, 9, 10, 11, 12});
+  // The padding rows are written too: zeros, not what the arena held.
+  auto unpacked = run(makeStep(OpKind::UnpackRows),
+                      {f32(packed, {4, 2}), i32(lengths, {2}), i32(ids, {2, 3})},
+                      {2, 3, 2});
+  expectNear(unpacked, {1, 2, 0, 0, 0, 0, 7, 8, 9, 10, 11, 12});
+}
+
 TEST(Builtins, SliceCopiesARangeOfTheLastAxis) {
   std::vector<float> x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}; // [2, 6]
   auto out = run(makeStep(OpKind::Slice, {{"offset", int64_t(2)},

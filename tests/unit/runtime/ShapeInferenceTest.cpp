@@ -136,6 +136,32 @@ TEST(ShapeInference, KvCache) {
   inferError(makeStep(OpKind::KvCacheAppend), {Dims{5, 2, 7, 4}, Dims{4, 2, 1, 4}});
 }
 
+TEST(ShapeInference, PackedRowsCountTheLengthsKnownBeforeTheCall) {
+  std::vector<int32_t> lengths = {3, 9, -2}; // clamped to 3, 5 and 0
+  auto known = [&](int o) -> const int32_t * {
+    return o == 1 ? lengths.data() : nullptr;
+  };
+  auto inferKnown = [&](OpKind kind, std::vector<const Dims *> ops, Dims &out) {
+    return inferShape(makeStep(kind), ops, [](int) { return int64_t(0); }, out,
+                      known);
+  };
+  Dims padded{3, 5, 8}, len{3}, ids{3, 5}, rows{8, 8}, out;
+  ASSERT_TRUE(inferKnown(OpKind::PackRows, {&padded, &len}, out).ok());
+  EXPECT_EQ(out, (Dims{8, 8}));
+  ASSERT_TRUE(inferKnown(OpKind::UnpackRows, {&rows, &len, &ids}, out).ok());
+  EXPECT_EQ(out, (Dims{3, 5, 8}));
+  Dims tooMany{9, 8};
+  EXPECT_EQ(inferKnown(OpKind::UnpackRows, {&tooMany, &len, &ids}, out).message(),
+            "lengths give 8 packed rows but got operand 0 [9, 8]");
+  Dims otherBatch{2, 5, 8};
+  EXPECT_EQ(inferKnown(OpKind::PackRows, {&otherBatch, &len}, out).message(),
+            "3 lengths for a batch of 2");
+  // Lengths a step computes are not known when shapes are planned.
+  EXPECT_NE(inferError(makeStep(OpKind::PackRows), {padded, len})
+                .find("known before the call"),
+            std::string::npos);
+}
+
 TEST(ShapeInference, SliceNarrowsTheLastAxis) {
   auto slice = [](int64_t offset, int64_t size) {
     return makeStep(OpKind::Slice, {{"offset", offset}, {"size", size}});
