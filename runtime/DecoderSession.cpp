@@ -1,7 +1,6 @@
 #include "runtime/DecoderSession.h"
 
 #include <cstring>
-#include <cstdlib>
 
 namespace txc::runtime {
 
@@ -29,17 +28,6 @@ Status DecoderSession::begin(const std::vector<Binding> &encoded,
                              ", not cross-attention K/V of " +
                              std::to_string(sentences) + " sentences");
     encodedCross.push_back(t);
-  }
-  if (getenv("TXC_DENSE_CROSS")) {
-    int64_t total = 0;
-    for (const TensorView &t : encodedCross) total += t.numel();
-    crossStorage.resize(total);
-    float *p = crossStorage.data();
-    for (TensorView &t : encodedCross) {
-      copyToDense(t, p);
-      t = TensorView(DType::F32, t.shape, p);
-      p += t.numel();
-    }
   }
   for (KvCache &cache : selfCaches)
     if (Status s = cache.reset(sentences, rowCapacity, model.heads, maxLength,

@@ -53,7 +53,6 @@ private:
   std::vector<KvCache> selfCaches;     // per layer: keys, then values
   std::vector<TensorView> encodedCross; // per layer: keys, then values
   std::vector<int32_t> srcLengths;
-  std::vector<float> crossStorage;
   int64_t sentences = 0;
 
   std::vector<int32_t> inputTokens, rowLengths, origin, sentenceOf;
