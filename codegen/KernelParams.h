@@ -114,7 +114,8 @@ struct ElementwiseParams {
 /// Arguments: q [B, H, Sq, Dh], k [B, H, Sk, Dh], v [B, H, Sk, Dh],
 /// lengths [B] int32 (when paddingMask), keyRows [B] int32 (when keyRows:
 /// k and v are [Bk, H, Sk, Dh] and row b reads their row keyRows[b]),
-/// offset int32 scalar (when causalMask), out [B, H, Sq, Dh] (dense).
+/// offset int32 scalar (when causalMask), out [B, H, Sq, Dh] (dense rows,
+/// any outer strides: a view of the merged [B, Sq, H * Dh] tensor).
 struct AttentionParams {
   int64_t headDim = 0;
   float scale = 1.0f; ///< 1/sqrt(headDim) for a Transformer

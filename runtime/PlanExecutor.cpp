@@ -71,6 +71,7 @@ Status PlanExecutor::create(const PlanFunction &function,
 void PlanExecutor::findMergedAttention() {
   mergedBy.assign(fn.steps.size(), -1);
   mergesInPlace.assign(fn.steps.size(), false);
+  mergedPairs.clear();
   std::vector<int> producer(fn.values.size(), -1);
   for (size_t i = 0; i < fn.steps.size(); ++i)
     producer[fn.steps[i].result] = static_cast<int>(i);
@@ -88,6 +89,7 @@ void PlanExecutor::findMergedAttention() {
       continue;
     mergedBy[i] = static_cast<int>(j);
     mergesInPlace[j] = true;
+    mergedPairs.push_back({static_cast<size_t>(i), j});
   }
 }
 
@@ -130,7 +132,6 @@ Status PlanExecutor::inferShapes() {
   const size_t steps = fn.steps.size();
   inPlace.assign(steps, false);
   viewSteps.clear();
-  mergedPairs.clear();
   requests.clear();
   requestValue.clear();
   std::map<KvCache *, int64_t> plannedLength;
@@ -228,11 +229,8 @@ Status PlanExecutor::inferShapes() {
     result.view = TensorView(resultType(step.kind), std::move(shape), nullptr);
     result.requestIndex = static_cast<int>(requests.size());
     int last = std::max(lastUse[step.result], static_cast<int>(i));
-    if (mergedBy[i] >= 0) {
-      const PlanStep &merge = fn.steps[mergedBy[i]];
-      last = std::max(last, lastUse[merge.result]);
-      mergedPairs.push_back({i, static_cast<size_t>(mergedBy[i])});
-    }
+    if (mergedBy[i] >= 0)
+      last = std::max(last, lastUse[fn.steps[mergedBy[i]].result]);
     requests.push_back({result.view.numel() * 4, static_cast<int>(i), last});
     requestValue.push_back(step.result);
   }

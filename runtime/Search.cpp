@@ -272,19 +272,19 @@ Status searchBatch(StepModel &model, const SearchConfig &config,
     // Each live sentence's hypotheses take a block of rows, in sentence
     // order; within a block, placeRows decides who sits where.
     stepSentences.clear();
-    int32_t rowCount32 = 0;
+    int32_t rowCount = 0;
     for (int s = 0; s < sentences; ++s) {
       if (searches[s].done)
         continue;
       stepSentences.push_back(s);
-      placeRows(searches[s], rowCount32);
-      rowCount32 += static_cast<int32_t>(searches[s].live.size());
+      placeRows(searches[s], rowCount);
+      rowCount += static_cast<int32_t>(searches[s].live.size());
     }
-    if (rowCount32 == 0)
+    if (rowCount == 0)
       break;
-    rows.tokens.resize(rowCount32);
-    rows.origin.resize(rowCount32);
-    rows.sentence.resize(rowCount32);
+    rows.tokens.resize(rowCount);
+    rows.origin.resize(rowCount);
+    rows.sentence.resize(rowCount);
     for (int s : stepSentences)
       for (const LiveHypothesis &h : searches[s].live) {
         rows.tokens[h.row] =
@@ -299,10 +299,9 @@ Status searchBatch(StepModel &model, const SearchConfig &config,
     tokens.clear();
     if (Status s = model.step(step, rows, request, values, tokens); !s.ok())
       return s;
-    const size_t rowCount = rows.tokens.size();
     size_t got = request.output == StepOutput::Argmax ? tokens.size()
                                                       : values.size();
-    size_t want = rowCount * (request.output == StepOutput::Argmax
+    size_t want = size_t(rowCount) * (request.output == StepOutput::Argmax
                                   ? 1
                                   : valuesPerRow);
     if (got != want)

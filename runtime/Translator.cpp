@@ -73,7 +73,23 @@ Status Translator::create(Plan plan, WeightTable weights,
   return Status::success();
 }
 
+// Rows (sentences x padded length) per encoder call: enough for its GEMMs
+// to run at full speed, few enough that the length-sorted sentences of one
+// call pad little. An encoder whose position-wise ops skip the padding
+// (pack-tokens) takes larger calls: one per batch on typical workloads,
+// and no cross K/V to gather.
+constexpr int64_t kEncoderRows = 384;
+constexpr int64_t kPackedEncoderRows = 2048;
+
+static int64_t encoderRowsPerCall(const PlanFunction &encode) {
+  bool packs = std::any_of(
+      encode.steps.begin(), encode.steps.end(),
+      [](const PlanStep &s) { return s.kind == OpKind::PackRows; });
+  return packs ? kPackedEncoderRows : kEncoderRows;
+}
+
 Status Translator::build(const KernelTable &kernels, ExecutorOptions options) {
+  encoderRows = encoderRowsPerCall(plan.encode);
   if (Status s = PlanExecutor::create(plan.encode, weights, kernels, options,
                                       encoder);
       !s.ok())
@@ -152,19 +168,6 @@ Status Translator::translate(const std::vector<std::vector<int32_t>> &sources,
   return Status::success();
 }
 
-// Rows (sentences x padded length) per encoder call: enough for its GEMMs
-// to run at full speed, few enough that the length-sorted sentences of one
-// call pad little. An encoder whose position-wise ops skip the padding
-// (pack-tokens) takes larger calls: one per batch on typical workloads,
-// and no cross K/V to gather.
-constexpr int64_t kEncoderRows = 384;
-constexpr int64_t kPackedEncoderRows = 2048;
-
-static bool packsTokens(const PlanFunction &encode) {
-  return std::any_of(encode.steps.begin(), encode.steps.end(),
-                     [](const PlanStep &s) { return s.kind == OpKind::PackRows; });
-}
-
 Status Translator::encodeGroup(const std::vector<std::vector<int32_t>> &sources,
                                const std::vector<size_t> &batch, size_t first,
                                size_t last, std::vector<Binding> &encoded) {
@@ -191,9 +194,8 @@ Status Translator::encodeBatch(const std::vector<std::vector<int32_t>> &sources,
   const size_t count = batch.size();
   // The batch is sorted longest first: its first sentence sets the width.
   const int64_t width = std::max<int64_t>(1, srcLengths[0]);
-  const int64_t rows = packsTokens(plan.encode) ? kPackedEncoderRows
-                                                 : kEncoderRows;
-  const size_t perCall = static_cast<size_t>(std::max<int64_t>(1, rows / width));
+  const size_t perCall =
+      static_cast<size_t>(std::max<int64_t>(1, encoderRows / width));
   if (count <= perCall)
     return encodeGroup(sources, batch, 0, count, encoded);
 

@@ -82,6 +82,7 @@ private:
   std::unique_ptr<PlanExecutor> encoder, decoder;
   std::unique_ptr<PlanExecutor> decodeArgmax, decodeTopK; // when compiled
   std::unique_ptr<DecoderSession> decoderSession;
+  int64_t encoderRows = 0; // padded rows per @encode call
   std::vector<int32_t> srcIds, srcLengths;
   std::vector<std::vector<float>> crossStore; // per layer K, V: see encodeBatch
 };
