@@ -46,13 +46,23 @@ void gatherInFunction(PlanFunction &fn, const KernelSelection &selection) {
   for (const PlanStep &step : fn.steps)
     if (step.kind == OpKind::Weight)
       weightValues.emplace(step.attrString("name"), step.result);
+  // Tables other steps read row by row themselves (a screened
+  // linear_argmax rescores rows of its weight) stay row-major for the
+  // lookup too, so the function touches one copy of the table, not two.
+  std::set<std::string> readAsRows;
+  for (const PlanStep &step : fn.steps)
+    if (step.kind != OpKind::Embedding)
+      for (int operand : step.operands)
+        if (const PlanStep *w = operand >= 0 ? weightProducer(fn, operand)
+                                             : nullptr)
+          readAsRows.insert(w->attrString("name"));
   std::vector<PlanStep> added;
   std::set<int> panelValues;
   for (PlanStep &step : fn.steps) {
     if (step.kind != OpKind::Embedding)
       continue;
     const PlanStep *table = weightProducer(fn, step.operands[0]);
-    if (!table)
+    if (!table || readAsRows.count(table->attrString("name")))
       continue;
     // A copy: adding a weight step adds a value to `fn`.
     const runtime::Dims rows = fn.values[step.operands[0]].shape;

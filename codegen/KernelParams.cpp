@@ -88,6 +88,19 @@ std::string check(const VocabReduceParams &p) {
   return positive("vocab_reduce", "vocab", p.vocab);
 }
 
+std::string check(const ScreenLogitsParams &p) {
+  std::string problem = firstProblem(
+      {positive("screen_logits", "n", p.n), positive("screen_logits", "k", p.k),
+       positive("screen_logits", "panelWidth", p.panelWidth),
+       positive("screen_logits", "rowsPerTile", p.rowsPerTile),
+       positive("screen_logits", "panelsPerTask", p.panelsPerTask)});
+  // Sums of k products up to 255 * 127 must stay exact in f32 and i32.
+  if (problem.empty() && (p.k % 4 != 0 || p.k > 1024))
+    problem = "screen_logits: k must be a multiple of 4 and at most 1024, got " +
+              std::to_string(p.k);
+  return problem;
+}
+
 } // namespace
 
 std::string validateKernelSpec(const KernelSpec &spec) {
@@ -110,6 +123,8 @@ const char *kernelKindName(const KernelSpec &spec) {
           return "elementwise";
         else if constexpr (std::is_same_v<T, AttentionParams>)
           return "attention";
+        else if constexpr (std::is_same_v<T, ScreenLogitsParams>)
+          return "screen_logits";
         else
           return "vocab_reduce";
       },

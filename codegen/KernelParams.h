@@ -145,10 +145,26 @@ struct VocabReduceParams {
   VocabReduction reduction = VocabReduction::LogSoftmax;
 };
 
+/// The int8 screen of txc.linear_argmax (runtime/VocabScreen.h): approximate
+/// logits t_m s_n (sum_k u[m, k] q[n, k] - 128 sum_k q[n, k]) + bias[n],
+/// x quantized per row as u = round(x * 127 / max|x|) + 128. N and K are
+/// static, K a multiple of 4; M is dynamic.
+/// Arguments: x [M, K], screen [ceil(N/P), K/4, 4P] int8, stats [4, N],
+/// bias [N] (when `bias`), out [M, N].
+struct ScreenLogitsParams {
+  int64_t n = 0;
+  int64_t k = 0;
+  int panelWidth = 32;    ///< P: rows of W per panel, a vector multiple
+  bool bias = false;
+  int rowsPerTile = 8;    ///< register tile rows
+  int panelsPerTask = 32; ///< panels per parallel task
+};
+
 /// One kernel of any kind.
 using KernelSpec =
     std::variant<GemmParams, BatchMatmulParams, SoftmaxParams, LayerNormParams,
-                 ElementwiseParams, AttentionParams, VocabReduceParams>;
+                 ElementwiseParams, AttentionParams, VocabReduceParams,
+                 ScreenLogitsParams>;
 
 /// Empty when `spec` describes a kernel the library can build; otherwise a
 /// one-line reason naming the offending field.

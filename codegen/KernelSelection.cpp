@@ -2,6 +2,7 @@
 
 #include "codegen/PlanWeightSteps.h"
 #include "codegen/WeightNames.h"
+#include "runtime/VocabScreen.h"
 
 #include <cmath>
 #include <cstring>
@@ -72,9 +73,15 @@ private:
   std::optional<Choice> choose(PlanFunction &fn, PlanStep &step);
   std::optional<Choice> chooseLinear(PlanFunction &fn, PlanStep &step);
   std::optional<Choice> chooseAttention(PlanFunction &fn, PlanStep &step);
+  std::optional<Choice> chooseLinearArgmax(PlanFunction &fn, PlanStep &step);
+  std::optional<std::string> packedSource(PlanFunction &fn, PlanStep &step,
+                                          int64_t &n, int64_t &k);
   Choice chooseLayerNorm(PlanFunction &fn, PlanStep &step);
   int packedWeight(PlanFunction &fn, const PlanStep &weightStep, int64_t n,
                    int64_t k);
+  int weightValue(PlanFunction &fn, const std::string &name,
+                  runtime::Dims shape, const std::string &location,
+                  runtime::DType dtype);
   void recordPackedWeight(const PackedWeight &packed);
   void selectIn(PlanFunction &fn);
 
@@ -82,7 +89,7 @@ private:
   int panelWidth;
   KernelSelection selection;
   std::vector<PlanStep> newWeightSteps;
-  std::map<std::string, int> packedValueByName;
+  std::map<std::string, int> weightValueByName;
 };
 
 } // namespace
@@ -98,14 +105,23 @@ int Selector::packedWeight(PlanFunction &fn, const PlanStep &weightStep,
                            int64_t n, int64_t k) {
   std::string source = weightStep.attrString("name");
   std::string name = packedWeightName(source, panelWidth);
-  if (auto it = packedValueByName.find(name); it != packedValueByName.end())
-    return it->second;
   int64_t panels = (n + panelWidth - 1) / panelWidth;
-  newWeightSteps.push_back(newWeightStep(fn, name, {panels, k, panelWidth},
-                                         weightStep.location));
-  int id = newWeightSteps.back().result;
-  packedValueByName[name] = id;
   recordPackedWeight({name, source, n, k, panelWidth});
+  return weightValue(fn, name, {panels, k, panelWidth}, weightStep.location,
+                     runtime::DType::F32);
+}
+
+// Adds (once per function) a weight step reading the tensor `name` the
+// compiler writes; returns its value id.
+int Selector::weightValue(PlanFunction &fn, const std::string &name,
+                          runtime::Dims shape, const std::string &location,
+                          runtime::DType dtype) {
+  if (auto it = weightValueByName.find(name); it != weightValueByName.end())
+    return it->second;
+  newWeightSteps.push_back(newWeightStep(fn, name, std::move(shape), location));
+  int id = newWeightSteps.back().result;
+  fn.values[id].dtype = dtype;
+  weightValueByName[name] = id;
   return id;
 }
 
@@ -114,29 +130,16 @@ int Selector::packedWeight(PlanFunction &fn, const PlanStep &weightStep,
 // GEMM keeps. Either way it must be a weight the compiler writes.
 std::optional<Choice> Selector::chooseLinear(PlanFunction &fn,
                                              PlanStep &step) {
-  const PlanStep *weight = weightProducer(fn, step.operands[1]);
-  if (!weight)
-    return std::nullopt;
   // A copy: packing adds values to `fn`.
   const runtime::Dims w = shapeOf(fn, step.operands[1]);
   GemmParams gemm;
-  gemm.k = w[1];
+  if (!packedSource(fn, step, gemm.n, gemm.k))
+    return std::nullopt;
   gemm.bias = step.operands[2] >= 0;
+  gemm.panelWidth = w.size() == 3 ? int(w[2]) : panelWidth;
   if (w.size() == 3) {
-    std::string name = weight->attrString("name");
-    auto source = packedWeightSource(name, w[2]);
-    if (!source)
-      return std::nullopt;
-    gemm.n = step.attrInt("out_features");
-    gemm.panelWidth = int(w[2]);
     gemm.rowsPerTile = int(step.attrInt("tile_rows"));
     gemm.panelsPerTask = int(step.attrInt("panels_per_task"));
-    recordPackedWeight({name, *source, gemm.n, gemm.k, gemm.panelWidth});
-  } else {
-    gemm.n = w[0];
-    gemm.panelWidth = panelWidth;
-    step.attrs["out_features"] = gemm.n;
-    step.operands[1] = packedWeight(fn, *weight, gemm.n, gemm.k);
   }
   if (step.kind == OpKind::LinearActivation) {
     static const std::map<std::string, Activation> byName = {
@@ -159,6 +162,69 @@ std::optional<Choice> Selector::chooseLinear(PlanFunction &fn,
     ranks.push_back(1);
   ranks.push_back(2);
   return Choice{gemm, symbol, ranks};
+}
+
+// The source weight of a linear-like step's operand 1, which afterwards
+// reads a packed copy; sets its rows `n` and columns `k`. None when the
+// operand is not a weight the compiler writes.
+std::optional<std::string> Selector::packedSource(PlanFunction &fn,
+                                                  PlanStep &step, int64_t &n,
+                                                  int64_t &k) {
+  const PlanStep *weight = weightProducer(fn, step.operands[1]);
+  if (!weight)
+    return std::nullopt;
+  const runtime::Dims w = shapeOf(fn, step.operands[1]);
+  k = w[1];
+  if (w.size() != 3) {
+    n = w[0];
+    step.attrs["out_features"] = n;
+    step.operands[1] = packedWeight(fn, *weight, n, k);
+    return weight->attrString("name");
+  }
+  std::string name = weight->attrString("name");
+  auto source = packedWeightSource(name, w[2]);
+  n = step.attrInt("out_features");
+  if (source)
+    recordPackedWeight({name, *source, n, k, int(w[2])});
+  return source;
+}
+
+// The greedy output projection: the int8 screen kernel, whose screen and
+// stats become the step's operands 4 and 5; the runtime rescores its
+// candidates in f32 from the weight's rows, which operand 1 then reads
+// unpacked: a few scattered rows of panels would cost a cache line per
+// element (runtime/VocabScreen.h). A weight the screen cannot serve leaves
+// the step to the runtime.
+std::optional<Choice> Selector::chooseLinearArgmax(PlanFunction &fn,
+                                                   PlanStep &step) {
+  ScreenLogitsParams screen;
+  auto source = packedSource(fn, step, screen.n, screen.k);
+  screen.bias = step.operands[3] >= 0;
+  if (!source || !validateKernelSpec(screen).empty())
+    return std::nullopt;
+  ScreenWeight weights{screenWeightName(*source, screen.panelWidth),
+                       screenStatsName(*source), *source, screen.n, screen.k,
+                       screen.panelWidth};
+  int64_t panels = (screen.n + screen.panelWidth - 1) / screen.panelWidth;
+  step.operands[1] = weightValue(fn, *source, {screen.n, screen.k},
+                                 step.location, runtime::DType::F32);
+  step.operands[4] =
+      weightValue(fn, weights.name, {panels, screen.k / 4, screen.panelWidth},
+                  step.location, runtime::DType::I32);
+  step.operands[5] =
+      weightValue(fn, weights.statsName, {runtime::kScreenStats, screen.n},
+                  step.location, runtime::DType::F32);
+  if (!findScreenWeight(selection, weights.name))
+    selection.screenWeights.push_back(weights);
+  std::string symbol = "txc_screen_logits_n" + std::to_string(screen.n) +
+                       "_k" + std::to_string(screen.k) + "_p" +
+                       std::to_string(screen.panelWidth) +
+                       (screen.bias ? "_bias" : "");
+  std::vector<int> ranks{2, 3, 2};
+  if (screen.bias)
+    ranks.push_back(1);
+  ranks.push_back(2);
+  return Choice{screen, symbol, ranks};
 }
 
 // The masks follow the operands present; the causal offset, an index
@@ -242,6 +308,8 @@ std::optional<Choice> Selector::choose(PlanFunction &fn, PlanStep &step) {
     return chooseLayerNorm(fn, step);
   case OpKind::Attention:
     return chooseAttention(fn, step);
+  case OpKind::LinearArgmax:
+    return chooseLinearArgmax(fn, step);
   case OpKind::Argmax: {
     // log_softmax_top_k stays the runtime's: selecting k of a row is
     // control flow a Halide pipeline does not express well.
@@ -285,7 +353,7 @@ std::optional<Choice> Selector::choose(PlanFunction &fn, PlanStep &step) {
 
 void Selector::selectIn(PlanFunction &fn) {
   newWeightSteps.clear();
-  packedValueByName.clear();
+  weightValueByName.clear();
   for (PlanStep &step : fn.steps) {
     std::optional<Choice> choice = choose(fn, step);
     if (!choice)
@@ -300,6 +368,14 @@ void Selector::selectIn(PlanFunction &fn) {
   // Linear weights now read their packed copy, so the weight file holds
   // only what the kernels use.
   pruneUnusedWeightSteps(fn);
+}
+
+const ScreenWeight *txc::codegen::findScreenWeight(
+    const KernelSelection &selection, const std::string &name) {
+  for (const ScreenWeight &s : selection.screenWeights)
+    if (s.name == name || s.statsName == name)
+      return &s;
+  return nullptr;
 }
 
 const PackedWeight *txc::codegen::findPackedWeight(

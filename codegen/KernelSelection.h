@@ -22,11 +22,27 @@ struct PackedWeight {
   int panelWidth = 0;
 };
 
+// The int8 screen of `source` [n, k] the compiler writes for a
+// linear_argmax kernel: `name` (screenWeightName, i32 words of 4 bytes) and
+// `statsName` (screenStatsName), as runtime/VocabScreen.h lays them out.
+struct ScreenWeight {
+  std::string name;
+  std::string statsName;
+  std::string source;
+  int64_t n = 0, k = 0;
+  int panelWidth = 0;
+};
+
 struct KernelSelection {
   // One entry per distinct kernel, by symbol (a C identifier).
   std::map<std::string, KernelSpec> kernels;
   std::vector<PackedWeight> packedWeights;
+  std::vector<ScreenWeight> screenWeights;
 };
+
+// The screen whose `name` or `statsName` is `name`, or null.
+const ScreenWeight *findScreenWeight(const KernelSelection &selection,
+                                     const std::string &name);
 
 // The packed weight named `name` in `selection`, or null.
 const PackedWeight *findPackedWeight(const KernelSelection &selection,

@@ -3,9 +3,11 @@
 #include "codegen/WeightNames.h"
 #include "codegen/WeightPacking.h"
 #include "runtime/WeightFile.h"
+#include "runtime/VocabScreen.h"
 #include "runtime/WeightFileWriter.h"
 
 #include <deque>
+#include <map>
 #include <set>
 
 using namespace txc;
@@ -55,6 +57,36 @@ stackedValues(const WeightSource &weights, const std::string &name,
   return stacked ? llvm::ArrayRef<float>(*stacked) : values;
 }
 
+namespace {
+
+// The int8 screen and its stats, made once per screen for both tensors.
+struct ScreenTensors {
+  std::vector<int8_t> screen;
+  std::vector<float> stats;
+};
+
+} // namespace
+
+static llvm::Expected<const ScreenTensors *>
+screenTensors(const ScreenWeight &screen, const WeightSource &weights,
+              std::deque<std::vector<float>> &storage,
+              std::map<std::string, ScreenTensors> &made) {
+  if (auto it = made.find(screen.name); it != made.end())
+    return &it->second;
+  auto values = stackedValues(weights, screen.source, {screen.n, screen.k},
+                              storage);
+  if (!values)
+    return values.takeError();
+  ScreenTensors &out = made[screen.name];
+  int64_t panels = (screen.n + screen.panelWidth - 1) / screen.panelWidth;
+  out.screen.resize(size_t(panels * screen.k * screen.panelWidth));
+  out.stats.resize(size_t(runtime::kScreenStats * screen.n));
+  runtime::quantizeScreen(values->data(), screen.n, screen.k,
+                          screen.panelWidth, out.screen.data(),
+                          out.stats.data());
+  return &out;
+}
+
 llvm::Error txc::codegen::writePlanWeights(const runtime::Plan &plan,
                                            const KernelSelection &selection,
                                            const WeightSource &weights,
@@ -62,6 +94,7 @@ llvm::Error txc::codegen::writePlanWeights(const runtime::Plan &plan,
   std::vector<runtime::NamedTensor> tensors;
   std::deque<std::vector<float>> storage; // stable addresses
   std::set<std::string> written;
+  std::map<std::string, ScreenTensors> screens;
   for (const runtime::PlanFunction *fn : plan.functions()) {
     for (const runtime::PlanStep &step : fn->steps) {
       if (step.kind != runtime::OpKind::Weight)
@@ -75,6 +108,17 @@ llvm::Error txc::codegen::writePlanWeights(const runtime::Plan &plan,
       tensor.shape = fn->values[step.result].shape;
       if (tensor.shape.empty())
         return failure("weight '" + name + "' has no shape in the plan");
+      if (const ScreenWeight *screen = findScreenWeight(selection, name)) {
+        auto made = screenTensors(*screen, weights, storage, screens);
+        if (!made)
+          return made.takeError();
+        bool bytes = name == screen->name;
+        tensor.dtype = bytes ? runtime::DType::I32 : runtime::DType::F32;
+        tensor.data = bytes ? static_cast<const void *>((*made)->screen.data())
+                            : (*made)->stats.data();
+        tensors.push_back(std::move(tensor));
+        continue;
+      }
       auto values =
           packed ? stackedValues(weights, packed->source,
                                  {packed->n, packed->k}, storage)

@@ -2,7 +2,10 @@
 // model's own weights, as its plan's weight steps spell them:
 //   "a+b+c"         the rows of a, b and c stacked (txc.concat_weights),
 //   "<src>@panels<P>" <src> (a name or a stacked list) packed in panels of P
-//                   rows for the GEMM (txc.packed_weight, WeightPacking.h).
+//                   rows for the GEMM (txc.packed_weight, WeightPacking.h),
+//   "<src>@screen<P>" and "<src>@screen_stats"
+//                   the int8 screen of <src> in panels of P rows and its
+//                   row stats (runtime/VocabScreen.h), for linear_argmax.
 // Model weight names contain neither '+' nor '@'.
 #pragma once
 
@@ -41,6 +44,15 @@ inline std::vector<std::string> stackedWeightParts(const std::string &name) {
 inline std::string packedWeightName(const std::string &source,
                                     int64_t panelWidth) {
   return source + "@panels" + std::to_string(panelWidth);
+}
+
+inline std::string screenWeightName(const std::string &source,
+                                    int64_t panelWidth) {
+  return source + "@screen" + std::to_string(panelWidth);
+}
+
+inline std::string screenStatsName(const std::string &source) {
+  return source + "@screen_stats";
 }
 
 // The source of `name` when it is packedWeightName(source, panelWidth).

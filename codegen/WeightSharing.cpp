@@ -15,12 +15,23 @@ using runtime::PlanStep;
 
 namespace {
 
-// The stacked model weights a plan weight name reads: a packed weight reads
-// its source.
+// The stacked model weights a plan weight name reads: a packed weight or a
+// screen reads its source.
 std::string stackedSourceOf(const KernelSelection &selection,
                             const std::string &name) {
-  const PackedWeight *packed = findPackedWeight(selection, name);
-  return packed ? packed->source : name;
+  if (const PackedWeight *packed = findPackedWeight(selection, name))
+    return packed->source;
+  if (const ScreenWeight *screen = findScreenWeight(selection, name))
+    return screen->source;
+  return name;
+}
+
+// `screen` reading `source` instead.
+ScreenWeight renamedScreen(ScreenWeight screen, const std::string &source) {
+  screen.source = source;
+  screen.name = screenWeightName(source, screen.panelWidth);
+  screen.statsName = screenStatsName(source);
+  return screen;
 }
 
 // Maps each model weight to the first name of its stored tensor.
@@ -93,11 +104,27 @@ llvm::Error txc::codegen::shareStoredWeights(runtime::Plan &plan,
   for (PlanStep *step : steps) {
     std::string name = step->attrString("name");
     const PackedWeight *packed = findPackedWeight(selection, name);
-    step->attrs["name"] =
-        packed ? packedWeightName(names.renamed(packed->source),
-                                  packed->panelWidth)
-               : names.renamed(name);
+    const ScreenWeight *screen = findScreenWeight(selection, name);
+    if (packed)
+      step->attrs["name"] = packedWeightName(names.renamed(packed->source),
+                                             packed->panelWidth);
+    else if (screen) {
+      ScreenWeight renamed =
+          renamedScreen(*screen, names.renamed(screen->source));
+      step->attrs["name"] =
+          name == screen->name ? renamed.name : renamed.statsName;
+    } else
+      step->attrs["name"] = names.renamed(name);
   }
+  std::vector<ScreenWeight> screens;
+  std::set<std::string> screenNames;
+  for (const ScreenWeight &screen : selection.screenWeights) {
+    ScreenWeight renamed =
+        renamedScreen(screen, names.renamed(screen.source));
+    if (screenNames.insert(renamed.name).second)
+      screens.push_back(std::move(renamed));
+  }
+  selection.screenWeights = std::move(screens);
   std::vector<PackedWeight> packedWeights;
   std::set<std::string> packedNames;
   for (PackedWeight packed : selection.packedWeights) {

@@ -58,7 +58,6 @@ llvm::ArrayRef<int64_t> resultShape(mlir::Operation *op) {
 }
 
 // The formula of a txc.gemm activation name; null for "none".
-using ActivationFn = double (*)(double);
 llvm::Expected<ActivationFn> activationNamed(GemmOp op) {
   llvm::StringRef name = op.activation();
   if (name == "none")
@@ -146,9 +145,19 @@ EvalResult txc::evaluate(SliceOp op, EvalOperands operands) {
 }
 
 EvalResult txc::evaluate(GemmOp op, EvalOperands operands) {
-  const EvalValue &x = operands[0], &packed = operands[1];
-  const EvalValue *bias = operands.size() > 2 ? &operands[2] : nullptr;
-  int64_t k = x.dim(x.rank() - 1), n = op.out_features(), p = packed.dim(2);
+  llvm::Expected<ActivationFn> activate = activationNamed(op);
+  if (!activate)
+    return activate.takeError();
+  return evaluatePackedLinear(op, operands[0], operands[1],
+                              operands.size() > 2 ? &operands[2] : nullptr,
+                              op.out_features(), *activate);
+}
+
+EvalResult txc::evaluatePackedLinear(mlir::Operation *op, const EvalValue &x,
+                                     const EvalValue &packed,
+                                     const EvalValue *bias, int64_t n,
+                                     const ActivationFn &activate) {
+  int64_t k = x.dim(x.rank() - 1), p = packed.dim(2);
   if (packed.dim(1) != k)
     return opError(op, "packed weight depth " + llvm::Twine(packed.dim(1)) +
                            " differs from the input's feature size " +
@@ -160,9 +169,6 @@ EvalResult txc::evaluate(GemmOp op, EvalOperands operands) {
   if (bias && bias->dim(0) != n)
     return opError(op, "bias size " + llvm::Twine(bias->dim(0)) +
                            " differs from out_features " + llvm::Twine(n));
-  llvm::Expected<ActivationFn> activate = activationNamed(op);
-  if (!activate)
-    return activate.takeError();
   int64_t rows = elementCount(x.shape().drop_back());
   llvm::ArrayRef<float> xv = x.f32(), wv = packed.f32();
   std::vector<float> out(rows * n);
@@ -175,7 +181,7 @@ EvalResult txc::evaluate(GemmOp op, EvalOperands operands) {
         sum += static_cast<double>(xv[r * k + c]) * column[c * p];
       float linear = static_cast<float>(sum);
       out[r * n + j] =
-          *activate ? static_cast<float>((*activate)(linear)) : linear;
+          activate ? static_cast<float>(activate(linear)) : linear;
     }
   std::vector<int64_t> shape = x.shape().vec();
   shape.back() = n;

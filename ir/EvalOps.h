@@ -83,6 +83,12 @@ EvalResult evaluate(ConcatWeightsOp op, const WeightSource &weights);
 EvalResult evaluate(PackedWeightOp op, const WeightSource &weights);
 EvalResult evaluate(SliceOp op, EvalOperands operands);
 EvalResult evaluate(GemmOp op, EvalOperands operands);
+// x [..., k] times a weight packed in panels [ceil(n/P), k, P] plus `bias`
+// (may be null), then `activate` (null: none); errors name `op`.
+using ActivationFn = double (*)(double);
+EvalResult evaluatePackedLinear(mlir::Operation *op, const EvalValue &x,
+                                const EvalValue &packed, const EvalValue *bias,
+                                int64_t n, const ActivationFn &activate);
 EvalResult evaluate(AttentionOp op, EvalOperands operands);
 EvalResult evaluate(AddLayerNormOp op, EvalOperands operands);
 
@@ -91,6 +97,7 @@ std::string shapeString(llvm::ArrayRef<int64_t> shape);
 
 // Output ops of a fused decoder step (EvalOutputOps.cpp).
 EvalResult evaluate(ArgmaxOp op, EvalOperands operands);
+EvalResult evaluate(LinearArgmaxOp op, EvalOperands operands);
 EvalResult evaluate(LogSoftmaxTopKOp op, EvalOperands operands);
 
 } // namespace txc

@@ -16,6 +16,16 @@ int32_t maskedToken(const EvalValue &operand, int64_t vocab) {
   return t >= 0 && t < vocab ? static_cast<int32_t>(t) : -1;
 }
 
+// The greedy token of each row of `logits` [..., vocab].
+EvalValue argmaxOfRows(const EvalValue &logits, int64_t vocab, int32_t masked) {
+  const int64_t rows = logits.f32().size() / vocab;
+  std::vector<int32_t> ids(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    ids[r] = runtime::argmaxToken(logits.f32().data() + r * vocab,
+                                  static_cast<int32_t>(vocab), masked);
+  return EvalValue::i32(logits.shape().drop_back().vec(), std::move(ids));
+}
+
 } // namespace
 
 EvalResult txc::evaluate(ArgmaxOp op, EvalOperands operands) {
@@ -23,13 +33,19 @@ EvalResult txc::evaluate(ArgmaxOp op, EvalOperands operands) {
   const int64_t vocab = logits.shape().back();
   if (vocab < 1)
     return opError(op, "needs a non-empty vocabulary axis");
-  const int64_t rows = logits.f32().size() / vocab;
-  const int32_t masked = maskedToken(operands[1], vocab);
-  std::vector<int32_t> ids(rows);
-  for (int64_t r = 0; r < rows; ++r)
-    ids[r] = runtime::argmaxToken(logits.f32().data() + r * vocab,
-                                  static_cast<int32_t>(vocab), masked);
-  return EvalValue::i32(logits.shape().drop_back().vec(), std::move(ids));
+  return argmaxOfRows(logits, vocab, maskedToken(operands[1], vocab));
+}
+
+// The exact logits, then argmax: the answer the int8 screen of the
+// compiled kernel must reproduce.
+EvalResult txc::evaluate(LinearArgmaxOp op, EvalOperands operands) {
+  EvalResult logits = evaluatePackedLinear(
+      op, operands[0], operands[1], op.bias() ? &operands[3] : nullptr,
+      op.out_features(), nullptr);
+  if (!logits)
+    return logits.takeError();
+  const int64_t vocab = op.out_features();
+  return argmaxOfRows(*logits, vocab, maskedToken(operands[2], vocab));
 }
 
 EvalResult txc::evaluate(LogSoftmaxTopKOp op, EvalOperands operands) {

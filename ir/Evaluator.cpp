@@ -202,7 +202,7 @@ Evaluator::run(FuncOp fn, llvm::ArrayRef<EvalValue> args) {
                   AddOp, ReluOp, GeluOp, GeluTanhOp, SwishOp, PaddingMaskOp,
                   CausalMaskOp, SoftmaxOp, LayerNormOp, KvCacheReadOp,
                   KvCacheAppendOp, SliceOp, GemmOp, AttentionOp,
-                  AddLayerNormOp, ArgmaxOp, LogSoftmaxTopKOp, PackRowsOp,
+                  AddLayerNormOp, ArgmaxOp, LinearArgmaxOp, LogSoftmaxTopKOp, PackRowsOp,
                   UnpackRowsOp>(
                 [&](auto txcOp) { return evaluate(txcOp, operands); })
             .Default([&](Operation *other) -> EvalResult {

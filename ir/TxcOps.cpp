@@ -394,21 +394,30 @@ static bool isActivationName(StringRef name) {
          name == "gelu_tanh" || name == "swish";
 }
 
-static LogicalResult verify(GemmOp op) {
-  Operation *o = op.getOperation();
-  if (failed(expectFeatureAxis(o, op.input())) ||
-      failed(expectRank(o, op.packed(), "packed weight", 3)))
+// The packed weight [ceil(n/P), k, P] of a projection of `input` to `n`
+// features.
+static LogicalResult expectPackedProjection(Operation *o, Value input,
+                                            Value packed, int64_t n) {
+  if (failed(expectFeatureAxis(o, input)) ||
+      failed(expectRank(o, packed, "packed weight", 3)))
     return failure();
-  auto packed = rankedType(op.packed());
-  int64_t n = op.out_features();
-  if (failed(expectDim(o, "packed weight depth", packed.getDimSize(1),
-                       "input feature size", featureSize(op.input()))))
+  auto type = rankedType(packed);
+  if (failed(expectDim(o, "packed weight depth", type.getDimSize(1),
+                       "input feature size", featureSize(input))))
     return failure();
-  int64_t p = packed.getDimSize(2);
-  if (n <= 0 || (p > 0 && packed.getDimSize(0) != (n + p - 1) / p))
-    return op.emitOpError() << "expects " << packed.getDimSize(0)
+  int64_t p = type.getDimSize(2);
+  if (n <= 0 || (p > 0 && type.getDimSize(0) != (n + p - 1) / p))
+    return o->emitOpError() << "expects " << type.getDimSize(0)
                             << " panels of " << p
                             << " to cover out_features but got " << n;
+  return success();
+}
+
+static LogicalResult verify(GemmOp op) {
+  Operation *o = op.getOperation();
+  int64_t n = op.out_features();
+  if (failed(expectPackedProjection(o, op.input(), op.packed(), n)))
+    return failure();
   if (failed(expectOptionalBias(o, op.bias(), "out_features", n)))
     return failure();
   if (!isActivationName(op.activation()))
@@ -465,6 +474,15 @@ static LogicalResult verify(AddLayerNormOp op) {
 }
 
 // Vocabularies up to 2^24 keep their token ids exact as f32 records.
+static LogicalResult verify(LinearArgmaxOp op) {
+  Operation *o = op.getOperation();
+  int64_t n = op.out_features();
+  if (failed(expectPackedProjection(o, op.input(), op.packed(), n)) ||
+      failed(expectOptionalBias(o, op.bias(), "out_features", n)))
+    return failure();
+  return expectResultShape(o, rankedType(op.input()).getShape().drop_back());
+}
+
 static constexpr int64_t kMaxRecordVocab = int64_t(1) << 24;
 
 static LogicalResult verify(ArgmaxOp op) {

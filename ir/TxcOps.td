@@ -339,6 +339,23 @@ def Txc_ArgmaxOp : Txc_PureOp<"argmax"> {
   let results = (outs Txc_I32Tensor:$result);
 }
 
+def Txc_LinearArgmaxOp : Txc_PureOp<"linear_argmax"> {
+  let summary = "the greedy choice of a projection's rows, no logits kept";
+  let description = [{
+    `x[..., k]`, `packed[ceil(n/P), k, P]` (txc.packed_weight),
+    `masked_token` (index), optional `bias[n]` -> `[...]` (i32): txc.argmax of
+    txc.gemm(x, packed, bias) with no activation, the same tokens and codes.
+    No op after it reads the logits, so codegen need not compute them all
+    exactly: its kernel screens the vocabulary with int8 logits and a
+    proven error bound, and only the tokens whose bound reaches the best
+    are rescored in f32 (runtime/VocabScreen.h).
+  }];
+  let arguments = (ins Txc_F32Tensor:$input, Txc_F32Tensor:$packed,
+                       Index:$masked_token, Optional<Txc_F32Tensor>:$bias,
+                       I64Attr:$out_features);
+  let results = (outs Txc_I32Tensor:$result);
+}
+
 def Txc_LogSoftmaxTopKOp : Txc_PureOp<"log_softmax_top_k"> {
   let summary = "the k best tokens of each row with their log-probabilities";
   let description = [{

@@ -17,6 +17,7 @@ std::unique_ptr<mlir::Pass> createScheduleLayerNormPass();
 std::unique_ptr<mlir::Pass> createTileFfnPass();
 std::unique_ptr<mlir::Pass> createPackTokensPass();
 std::unique_ptr<mlir::Pass> createFuseOutputPass();
+std::unique_ptr<mlir::Pass> createFuseLinearArgmaxPass();
 
 // Registers the txc passes (and the generic canonicalize/cse) with MLIR's
 // pass registry, for txc-opt's command line.

@@ -95,4 +95,18 @@ def FuseOutput : Pass<"txc-fuse-output", "mlir::ModuleOp"> {
   let constructor = "txc::createFuseOutputPass()";
 }
 
+def FuseLinearArgmax : Pass<"txc-fuse-linear-argmax", "mlir::ModuleOp"> {
+  let summary = "Fuses greedy search's output projection into its argmax";
+  let description = [{
+    In @decode_step_argmax, a `txc.gemm` without activation whose only
+    reader is `txc.argmax` becomes one `txc.linear_argmax`: the step then
+    returns tokens without ever holding the logits. Codegen runs it as an
+    int8 screen of the vocabulary with a proven error bound, rescoring only
+    the tokens the bound cannot rule out in f32; the tokens are the
+    argmax's. Runs after fuse-output (which makes the step) and tile-ffn
+    (which makes the GEMM).
+  }];
+  let constructor = "txc::createFuseLinearArgmaxPass()";
+}
+
 #endif // TXC_PASSES_TD

@@ -20,7 +20,7 @@ const std::vector<std::string> &txc::defaultPipelinePassNames() {
   static const std::vector<std::string> names = {
       "fuse-qkv",    "fuse-attention", "schedule-layernorm",
       "tile-ffn",    "pack-tokens",    "fuse-output",
-      "canonicalize", "cse"};
+      "fuse-linear-argmax", "canonicalize", "cse"};
   return names;
 }
 
@@ -51,6 +51,8 @@ void txc::buildDefaultPipeline(mlir::PassManager &pm,
     funcs.addPass(createPackTokensPass());
   if (enabled("fuse-output"))
     funcs.addPass(createFuseOutputPass());
+  if (enabled("fuse-linear-argmax"))
+    funcs.addPass(createFuseLinearArgmaxPass());
   if (enabled("canonicalize"))
     pm.addPass(mlir::createCanonicalizerPass());
   if (enabled("cse"))

@@ -47,6 +47,10 @@ Status unpackRows(const Operands &ops, const TensorView &out);
 // BuiltinsOutput.cpp
 Status argmax(const Operands &ops, const TensorView &out);
 Status logSoftmaxTopK(const Operands &ops, const TensorView &out);
+// All logits through `linear`, then argmax: the exact answer the int8
+// screen of a kernel-run step (VocabScreen.h) finds with less work.
+Status linearArgmax(const PlanStep &step, const Operands &ops,
+                    const TensorView &out);
 
 // Applies the named activation ("relu", "gelu", "gelu_tanh", "swish") to
 // `count` values in place.

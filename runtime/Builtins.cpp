@@ -58,6 +58,8 @@ Status runBuiltin(const PlanStep &step, const std::vector<Operand> &ops,
     return slice(step, ops, out);
   case OpKind::Argmax:
     return argmax(ops, out);
+  case OpKind::LinearArgmax:
+    return linearArgmax(step, ops, out);
   case OpKind::PackRows:
     return packRows(ops, out);
   case OpKind::UnpackRows:

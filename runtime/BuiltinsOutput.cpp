@@ -31,6 +31,21 @@ Status argmax(const Operands &ops, const TensorView &out) {
   return Status::success();
 }
 
+Status linearArgmax(const PlanStep &step, const Operands &ops,
+                    const TensorView &out) {
+  const TensorView &w = ops[1].tensor;
+  const int64_t n = w.rank() == 3 ? step.attrInt("out_features") : w.shape[0];
+  std::vector<float> storage(size_t(out.numel() * n));
+  Dims shape = out.shape;
+  shape.push_back(n);
+  Operand logits;
+  logits.present = true;
+  logits.tensor = TensorView(DType::F32, shape, storage.data());
+  if (Status s = linear(step, {ops[0], ops[1], ops[3]}, logits.tensor); !s.ok())
+    return s;
+  return argmax({logits, ops[2]}, out);
+}
+
 Status logSoftmaxTopK(const Operands &ops, const TensorView &out) {
   const TensorView &logits = ops[0].tensor;
   const int64_t vocab = logits.shape.back();

@@ -89,8 +89,9 @@ Status describe(const TensorView &t, HalideBuffer &out) {
                                      static_cast<int32_t>(stride));
   }
   out.buffer.host = static_cast<uint8_t *>(t.data);
-  out.buffer.type = t.dtype == DType::I32 ? halide_type_t(halide_type_int, 32)
-                                          : halide_type_t(halide_type_float, 32);
+  out.buffer.type = t.dtype == DType::I32  ? halide_type_t(halide_type_int, 32)
+                    : t.dtype == DType::I8 ? halide_type_t(halide_type_int, 8)
+                                           : halide_type_t(halide_type_float, 32);
   out.buffer.dimensions = rank;
   out.buffer.dim = out.dims.data();
   return Status::success();

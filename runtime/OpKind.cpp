@@ -39,6 +39,9 @@ constexpr KindInfo kKinds[] = {
     {OpKind::LogSoftmaxTopK, "log_softmax_top_k", "FXX"},
     {OpKind::PackRows, "pack_rows", "FI"},
     {OpKind::UnpackRows, "unpack_rows", "FII"},
+    // x, packed weight, masked token, bias; then the int8 screen and its
+    // row stats (runtime/VocabScreen.h), which kernel selection adds.
+    {OpKind::LinearArgmax, "linear_argmax", "FFXfif"},
 };
 
 static_assert(sizeof(kKinds) / sizeof(kKinds[0]) == kNumOpKinds,
@@ -62,7 +65,8 @@ const char *operandSignature(OpKind kind) { return info(kind).operands; }
 DType resultType(OpKind kind) {
   if (kind == OpKind::Constant)
     return DType::Index;
-  return kind == OpKind::Argmax ? DType::I32 : DType::F32;
+  return kind == OpKind::Argmax || kind == OpKind::LinearArgmax ? DType::I32
+                                                                : DType::F32;
 }
 
 bool isRuntimeOnly(OpKind kind) {

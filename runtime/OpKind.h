@@ -41,9 +41,10 @@ enum class OpKind : uint8_t {
   LogSoftmaxTopK,   // the k best (log-prob, id) records of each logits row
   PackRows,         // the rows of real tokens of a padded batch, in order
   UnpackRows,       // packed rows back in a padded batch, zero padding
+  LinearArgmax,     // argmax of a linear's rows, no logits (i32 result)
 };
 
-inline constexpr int kNumOpKinds = static_cast<int>(OpKind::UnpackRows) + 1;
+inline constexpr int kNumOpKinds = static_cast<int>(OpKind::LinearArgmax) + 1;
 
 // The plan's spelling of `kind`, as in the txc dialect ("kv_cache_read").
 const char *opKindName(OpKind kind);
@@ -53,8 +54,8 @@ std::optional<OpKind> parseOpKind(std::string_view name);
 // 'X' an index scalar; lowercase marks an optional operand.
 const char *operandSignature(OpKind kind);
 
-// The result's element type (Index for Constant, I32 for Argmax, F32
-// otherwise).
+// The result's element type (Index for Constant, I32 for Argmax and
+// LinearArgmax, F32 otherwise; a Weight's may be F32 or I32).
 DType resultType(OpKind kind);
 
 // Kinds the runtime always executes itself, whatever kernel a step names:

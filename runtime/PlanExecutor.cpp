@@ -1,6 +1,7 @@
 #include "runtime/PlanExecutor.h"
 
 #include "runtime/PlanVerifier.h"
+#include "runtime/ScreenedArgmaxCall.h"
 #include "runtime/ShapeInference.h"
 
 #include <chrono>
@@ -36,11 +37,13 @@ Status PlanExecutor::create(const PlanFunction &function,
       if (it == weights.end())
         return Status::failure(e->where(i) + ": weight '" + name +
                                "' is not in the weight file");
-      if (it->second.dtype != DType::F32 || it->second.shape != shape)
+      DType expected = function.values[step.result].dtype;
+      if (it->second.dtype != expected || it->second.shape != shape)
         return Status::failure(e->where(i) + ": weight '" + name + "' is " +
                                dtypeName(it->second.dtype) +
                                formatDims(it->second.shape) +
-                               ", the plan expects f32" + formatDims(shape));
+                               ", the plan expects " + dtypeName(expected) +
+                               formatDims(shape));
       e->weightViews[i] = it->second;
     }
     if (step.kernel.empty())
@@ -276,7 +279,10 @@ Status PlanExecutor::runStep(size_t i, std::vector<Operand> &operands) {
                : cache.append(second);
   }
   if (kernels[i] && options.useKernels)
-    return callKernel(kernels[i], step, operands, result.view);
+    return step.kind == OpKind::LinearArgmax
+               ? callScreenedArgmax(kernels[i], step, operands, result.view,
+                                    screenLogits)
+               : callKernel(kernels[i], step, operands, result.view);
   // The runtime's implementations read dense operands, or strided ones
   // with a contiguous innermost dim for the kinds that allow it.
   size_t copies = 0;

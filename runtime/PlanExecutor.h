@@ -106,6 +106,8 @@ private:
   Arena arena;
   std::vector<float> cacheScratch;
   std::vector<std::vector<float>> denseCopies;
+  // The approximate logits of a screened linear_argmax step.
+  std::vector<float> screenLogits;
   int64_t lastArenaBytes = 0;
   std::vector<double> seconds;
 };

@@ -49,6 +49,7 @@ constexpr KindAttr kOptionalAttrs[] = {
     {OpKind::Matmul, "transpose_b", AttrKind::Bool},
     {OpKind::Linear, "out_features", AttrKind::Int},
     {OpKind::LinearActivation, "out_features", AttrKind::Int},
+    {OpKind::LinearArgmax, "out_features", AttrKind::Int},
     {OpKind::Linear, "tile_rows", AttrKind::Int},
     {OpKind::LinearActivation, "tile_rows", AttrKind::Int},
     {OpKind::Linear, "panels_per_task", AttrKind::Int},
@@ -241,7 +242,8 @@ Status verifyPlanFunction(const PlanFunction &f, const std::string &source) {
     if (Status s = define(step.result, where); !s.ok())
       return s;
     const ValueType &result = f.values[step.result];
-    if (result.dtype != resultType(step.kind) ||
+    bool weightI32 = step.kind == OpKind::Weight && result.dtype == DType::I32;
+    if ((result.dtype != resultType(step.kind) && !weightI32) ||
         (step.kind == OpKind::Constant) != result.shape.empty())
       return Status::failure(where + ": result value " +
                              std::to_string(step.result) + " has type " +

@@ -274,6 +274,12 @@ Status inferShape(const PlanStep &step, const std::vector<const Dims *> &ops,
   case OpKind::PackRows:
   case OpKind::UnpackRows:
     return inferPacking(step.kind, ops, i32Data, result);
+  case OpKind::LinearArgmax: {
+    if (Status s = inferLinear(step, op(0), op(1), ops[3], result); !s.ok())
+      return s;
+    result.pop_back();
+    return Status::success();
+  }
   case OpKind::Argmax:
     if (op(0).empty())
       return mismatch("logits " + operandText(0, op(0)) + " need a vocabulary axis");

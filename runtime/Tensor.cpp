@@ -12,6 +12,8 @@ const char *dtypeName(DType type) {
     return "i32";
   case DType::Index:
     return "index";
+  case DType::I8:
+    return "i8";
   }
   return "?";
 }

@@ -9,7 +9,9 @@
 namespace txc::runtime {
 
 // Element types of plan values; Index is a scalar (a position or a count).
-enum class DType : uint8_t { F32, I32, Index };
+// I8 is never a plan value: it views an I32 tensor's bytes for a kernel that
+// reads them as signed bytes (the int8 vocabulary screen).
+enum class DType : uint8_t { F32, I32, Index, I8 };
 
 const char *dtypeName(DType type);
 

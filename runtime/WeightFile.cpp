@@ -83,9 +83,12 @@ Status WeightFile::parseHeader() {
         !entry.contains("shape") || !entry.contains("data_offsets"))
       return Status::failure(where + ": needs dtype, shape and data_offsets");
     const json &dtype = entry["dtype"];
-    if (!dtype.is_string() || dtype.get<std::string>() != "F32")
+    if (!dtype.is_string() || (dtype.get<std::string>() != "F32" &&
+                               dtype.get<std::string>() != "I32"))
       return Status::failure(where + ": dtype " + dtype.dump() +
-                             ", txc weight files hold F32");
+                             ", txc weight files hold F32 or I32");
+    DType elementType =
+        dtype.get<std::string>() == "I32" ? DType::I32 : DType::F32;
     Dims shape;
     int64_t count = 1;
     const json &shapeJson = entry["shape"];
@@ -119,7 +122,7 @@ Status WeightFile::parseHeader() {
                              std::to_string(absolute) +
                              " is not 64-byte aligned");
     ranges.emplace_back(begin, end);
-    table[name] = TensorView(DType::F32, std::move(shape),
+    table[name] = TensorView(elementType, std::move(shape),
                              const_cast<uint8_t *>(data + begin));
   }
   std::sort(ranges.begin(), ranges.end());

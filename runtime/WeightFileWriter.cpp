@@ -29,7 +29,7 @@ Status writeWeightFile(const std::string &path,
     uint64_t bytes = static_cast<uint64_t>(numElements(t.shape)) * 4;
     offsets.push_back(begin);
     end = begin + bytes;
-    header[t.name] = {{"dtype", "F32"},
+    header[t.name] = {{"dtype", t.dtype == DType::I32 ? "I32" : "F32"},
                       {"shape", t.shape},
                       {"data_offsets", {begin, end}}};
   }

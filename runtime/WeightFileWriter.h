@@ -15,7 +15,8 @@ namespace txc::runtime {
 struct NamedTensor {
   std::string name;
   Dims shape;
-  const float *data = nullptr; // numElements(shape) values, row-major
+  const void *data = nullptr; // numElements(shape) values, row-major
+  DType dtype = DType::F32;   // F32 or I32: 4 bytes each
 };
 
 // Writes `tensors` in order, with `metadata` as the header's

@@ -5,6 +5,7 @@
 #include "codegen/kernels/Elementwise.h"
 #include "codegen/kernels/Gemm.h"
 #include "codegen/kernels/LayerNorm.h"
+#include "codegen/kernels/ScreenLogits.h"
 #include "codegen/kernels/Softmax.h"
 #include "codegen/kernels/VocabReduce.h"
 
@@ -27,6 +28,8 @@ KernelPipeline buildKernelPipeline(const KernelSpec &spec,
           return buildElementwise(params, target);
         else if constexpr (std::is_same_v<T, AttentionParams>)
           return buildAttention(params, target);
+        else if constexpr (std::is_same_v<T, ScreenLogitsParams>)
+          return buildScreenLogits(params, target);
         else
           return buildVocabReduce(params, target);
       },

@@ -49,7 +49,7 @@ MatmulLoops scheduleMatmulTiles(Func out, Func acc, const Var &n, const Var &m,
                                 const std::vector<Var> &batch,
                                 const RVar &reduction,
                                 const MatmulTiling &tiling,
-                                const Expr &rowCount) {
+                                const Expr &rowCount, const RVar *dotLanes) {
   MatmulLoops loops{Var("column"), Var("row"), Var("panel"), Var("row_tile"),
                     Var("task")};
 
@@ -70,11 +70,16 @@ MatmulLoops scheduleMatmulTiles(Func out, Func acc, const Var &n, const Var &m,
       .vectorize(column, tiling.vectorWidth)
       .unroll(column)
       .unroll(row);
-  acc.update()
-      .reorder(column, row, reduction)
-      .vectorize(column, tiling.vectorWidth)
-      .unroll(column)
-      .unroll(row);
+  Stage update = acc.update();
+  if (dotLanes) {
+    const Var &panel = accVars[1];
+    update.reorder(*dotLanes, column, row, panel, reduction)
+        .atomic()
+        .vectorize(*dotLanes);
+  } else {
+    update.reorder(column, row, reduction);
+  }
+  update.vectorize(column, tiling.vectorWidth).unroll(column).unroll(row);
   return loops;
 }
 

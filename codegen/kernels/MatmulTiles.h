@@ -37,12 +37,16 @@ struct MatmulLoops {
 /// tiles of 4 rows, then of 1, so every row count (0 too) is handled. Tasks
 /// of `batch` and panel groups run in parallel; for each task, tiles run row
 /// tile by row tile, each sweeping the task's panels, so the task's packed
-/// B stays in L2 and a row tile of A in L1.
+/// B stays in L2 and a row tile of A in L1. With `dotLanes`, the reduction
+/// is split in two: `dotLanes` (a few adjacent k, innermost) is summed
+/// within each vector lane, as int8 dot-product instructions do, and
+/// `reduction` runs over the groups.
 MatmulLoops scheduleMatmulTiles(Halide::Func out, Halide::Func acc,
                                 const Halide::Var &n, const Halide::Var &m,
                                 const std::vector<Halide::Var> &batch,
                                 const Halide::RVar &reduction,
                                 const MatmulTiling &tiling,
-                                const Halide::Expr &rowCount);
+                                const Halide::Expr &rowCount,
+                                const Halide::RVar *dotLanes = nullptr);
 
 } // namespace txc::codegen

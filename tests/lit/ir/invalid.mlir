@@ -201,6 +201,22 @@ func @argmax_scalar(%l: tensor<f32>, %m: index) {
 
 // -----
 
+func @linear_argmax_panels(%x: tensor<?x1x4xf32>, %w: tensor<1x4x32xf32>, %m: index) {
+  // expected-error @+1 {{'txc.linear_argmax' op expects 1 panels of 32 to cover out_features but got 40}}
+  %y = txc.linear_argmax %x, %w, %m {out_features = 40 : i64} : (tensor<?x1x4xf32>, tensor<1x4x32xf32>, index) -> tensor<?x1xi32>
+  return
+}
+
+// -----
+
+func @linear_argmax_result(%x: tensor<?x1x4xf32>, %w: tensor<2x4x32xf32>, %m: index) {
+  // expected-error @+1 {{'txc.linear_argmax' op expects result shape [?x1] but got 'tensor<?x40xi32>'}}
+  %y = txc.linear_argmax %x, %w, %m {out_features = 40 : i64} : (tensor<?x1x4xf32>, tensor<2x4x32xf32>, index) -> tensor<?x40xi32>
+  return
+}
+
+// -----
+
 func @top_k_records(%l: tensor<?x1x16xf32>, %k: index, %m: index) {
   // expected-error @+1 {{'txc.log_softmax_top_k' op expects result shape [?x1x?x2] but got 'tensor<?x1x4x3xf32>'}}
   %y = txc.log_softmax_top_k %l, %k, %m : (tensor<?x1x16xf32>, index, index) -> tensor<?x1x4x3xf32>

@@ -219,7 +219,8 @@ TEST_F(PassNumerics, DefaultPipelineKeepsResults) {
                 EXPECT_GT(countStackedPackedWeights(after), 0);
                 EXPECT_EQ(countOps<LinearOp>(after), 0);
                 EXPECT_EQ(countOps<SoftmaxOp>(after), 0);
-                EXPECT_EQ(countOps<ArgmaxOp>(after), 1);
+                EXPECT_EQ(countOps<ArgmaxOp>(after), 0);
+                EXPECT_EQ(countOps<LinearArgmaxOp>(after), 1);
                 EXPECT_EQ(countOps<LogSoftmaxTopKOp>(after), 1);
               });
 }
@@ -252,6 +253,18 @@ RowChoice chooseFromRow(llvm::ArrayRef<float> row, int32_t masked, int64_t k) {
   return choice;
 }
 
+// Each recorded @decode_step call with each token a fused step may mask:
+// none, and EOS.
+std::vector<std::pair<const RecordedCall *, int32_t>>
+maskedDecodeSteps(llvm::ArrayRef<RecordedCall> calls, const ModelSpec &spec) {
+  std::vector<std::pair<const RecordedCall *, int32_t>> steps;
+  for (const RecordedCall &call : calls)
+    if (call.function == "decode_step")
+      for (int32_t masked : {-1, int32_t(spec.eosId)})
+        steps.emplace_back(&call, masked);
+  return steps;
+}
+
 // fuse-output: @decode_step is unchanged, and on every recorded step the
 // argmax and top-k forms choose what a plain sort of its logits chooses,
 // with and without a masked token.
@@ -268,41 +281,75 @@ TEST_F(PassNumerics, FuseOutputChoosesWhatTheLogitsSay) {
     ASSERT_TRUE(argmaxFn && topKFn);
     Evaluator evaluator(weights);
     const int64_t vocab = spec.targetVocab, k = 5;
-    for (const RecordedCall &call : calls) {
-      if (call.function != "decode_step")
-        continue;
-      const EvalValue &logits = call.results[0];
-      for (int32_t masked : {-1, int32_t(spec.eosId)}) {
-        std::vector<EvalValue> args = call.args;
-        args.push_back(EvalValue::index(masked));
-        auto ids = evaluator.run(argmaxFn, args);
-        ASSERT_TRUE(bool(ids)) << llvm::toString(ids.takeError());
-        args.insert(args.end() - 1, EvalValue::index(k));
-        auto records = evaluator.run(topKFn, args);
-        ASSERT_TRUE(bool(records)) << llvm::toString(records.takeError());
-        // The caches come back as @decode_step returns them.
-        EXPECT_EQ(compareResults(llvm::makeArrayRef(call.results).drop_front(),
-                                 llvm::makeArrayRef(*records).drop_front()),
-                  "");
-        const int64_t rows = logits.f32().size() / vocab;
-        ASSERT_EQ((*ids)[0].i32().size(), size_t(rows));
-        ASSERT_EQ((*records)[0].f32().size(), size_t(rows * k * 2));
-        for (int64_t r = 0; r < rows; ++r) {
-          RowChoice want =
-              chooseFromRow(logits.f32().slice(r * vocab, vocab), masked, k);
-          EXPECT_EQ((*ids)[0].i32()[r], want.argmax) << "row " << r;
-          const float *got = (*records)[0].f32().data() + r * k * 2;
-          for (int64_t i = 0; i < k; ++i) {
-            EXPECT_EQ(int32_t(got[2 * i + 1]), want.best[i].second)
-                << "row " << r << " rank " << i;
-            EXPECT_NEAR(got[2 * i], want.best[i].first, 1e-5)
-                << "row " << r << " rank " << i;
-          }
+    for (auto [call, masked] : maskedDecodeSteps(calls, spec)) {
+      const EvalValue &logits = call->results[0];
+      std::vector<EvalValue> args = call->args;
+      args.push_back(EvalValue::index(masked));
+      auto ids = evaluator.run(argmaxFn, args);
+      ASSERT_TRUE(bool(ids)) << llvm::toString(ids.takeError());
+      args.insert(args.end() - 1, EvalValue::index(k));
+      auto records = evaluator.run(topKFn, args);
+      ASSERT_TRUE(bool(records)) << llvm::toString(records.takeError());
+      // The caches come back as @decode_step returns them.
+      EXPECT_EQ(compareResults(llvm::makeArrayRef(call->results).drop_front(),
+                               llvm::makeArrayRef(*records).drop_front()),
+                "");
+      const int64_t rows = logits.f32().size() / vocab;
+      ASSERT_EQ((*ids)[0].i32().size(), size_t(rows));
+      ASSERT_EQ((*records)[0].f32().size(), size_t(rows * k * 2));
+      for (int64_t r = 0; r < rows; ++r) {
+        RowChoice want =
+            chooseFromRow(logits.f32().slice(r * vocab, vocab), masked, k);
+        EXPECT_EQ((*ids)[0].i32()[r], want.argmax) << "row " << r;
+        const float *got = (*records)[0].f32().data() + r * k * 2;
+        for (int64_t i = 0; i < k; ++i) {
+          EXPECT_EQ(int32_t(got[2 * i + 1]), want.best[i].second)
+              << "row " << r << " rank " << i;
+          EXPECT_NEAR(got[2 * i], want.best[i].first, 1e-5)
+              << "row " << r << " rank " << i;
         }
       }
     }
   };
   checkPasses(single(createFuseOutputPass), expectRewritten, checkCalls);
+}
+
+// fuse-linear-argmax, after the passes that make its GEMM and its step: on
+// every recorded step the fused op chooses what the logits say.
+TEST_F(PassNumerics, FuseLinearArgmaxChoosesWhatTheLogitsSay) {
+  auto passes = [](mlir::PassManager &pm) {
+    pm.addPass(createTileFfnPass());
+    pm.addPass(createFuseOutputPass());
+    pm.addPass(createFuseLinearArgmaxPass());
+  };
+  auto expectRewritten = [](mlir::ModuleOp, mlir::ModuleOp after) {
+    EXPECT_EQ(countOps<LinearArgmaxOp>(after), 1);
+    EXPECT_EQ(countOps<ArgmaxOp>(after), 0);
+  };
+  auto checkCalls = [](mlir::ModuleOp after, const ModelSpec &spec,
+                       const WeightSource &weights,
+                       llvm::ArrayRef<RecordedCall> calls) {
+    auto argmaxFn = after.lookupSymbol<mlir::FuncOp>("decode_step_argmax");
+    ASSERT_TRUE(argmaxFn);
+    Evaluator evaluator(weights);
+    const int64_t vocab = spec.targetVocab;
+    for (auto [call, masked] : maskedDecodeSteps(calls, spec)) {
+      const EvalValue &logits = call->results[0];
+      std::vector<EvalValue> args = call->args;
+      args.push_back(EvalValue::index(masked));
+      auto ids = evaluator.run(argmaxFn, args);
+      ASSERT_TRUE(bool(ids)) << llvm::toString(ids.takeError());
+      const int64_t rows = logits.f32().size() / vocab;
+      ASSERT_EQ((*ids)[0].i32().size(), size_t(rows));
+      for (int64_t r = 0; r < rows; ++r)
+        EXPECT_EQ((*ids)[0].i32()[r],
+                  chooseFromRow(logits.f32().slice(r * vocab, vocab), masked,
+                                1)
+                      .argmax)
+            << "row " << r << ", masked " << masked;
+    }
+  };
+  checkPasses(passes, expectRewritten, checkCalls);
 }
 
 // The comparison is strict enough to catch a fusion that wires one

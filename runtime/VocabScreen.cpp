@@ -1,0 +1,179 @@
+#include "runtime/VocabScreen.h"
+
+#include "runtime/PanelLayout.h"
+#include "runtime/TokenSelection.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace txc::runtime {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+// Tokens the candidate scan tests at once.
+constexpr int64_t kScanBlock = 16;
+
+// The float nearest above `v`, so a bound stored as float still holds.
+float roundedUp(double v) {
+  float f = static_cast<float>(v);
+  return static_cast<double>(f) < v ? std::nextafter(f, kInf) : f;
+}
+
+// All n logits, rescored: the path for rows the bound cannot serve.
+int32_t fullArgmax(const float *x, const WeightRows &w, const float *bias,
+                   int64_t n, int32_t masked, std::vector<float> &logits) {
+  logits.resize(size_t(n));
+  for (int64_t v = 0; v < n; ++v)
+    logits[v] = rowLogit(x, w, bias, v);
+  return argmaxToken(logits.data(), static_cast<int32_t>(n), masked);
+}
+
+// The largest of low[begin, end); NaN may or may not count, which at worst
+// keeps every token a candidate.
+float largestOf(const float *low, int64_t begin, int64_t end) {
+  float best = -kInf;
+#pragma omp simd reduction(max : best)
+  for (int64_t v = begin; v < end; ++v)
+    best = std::max(best, low[v]);
+  return best;
+}
+
+} // namespace
+
+void quantizeScreen(const float *w, int64_t n, int64_t k, int panelWidth,
+                    int8_t *screen, float *stats) {
+  const int64_t panels = (n + panelWidth - 1) / panelWidth;
+  std::fill(screen, screen + panels * k * panelWidth, int8_t(0));
+  for (int64_t v = 0; v < n; ++v) {
+    const float *row = w + v * k;
+    double largest = 0, absSum = 0;
+    bool finite = true;
+    for (int64_t i = 0; i < k; ++i) {
+      finite = finite && std::isfinite(row[i]);
+      largest = std::max(largest, double(std::fabs(row[i])));
+      absSum += std::fabs(double(row[i]));
+    }
+    float scale = finite ? static_cast<float>(largest / 127) : 0.0f;
+    double error = 0;
+    int64_t sum = 0;
+    int8_t *panel = screen + (v / panelWidth) * k * panelWidth;
+    const int64_t lane = v % panelWidth;
+    for (int64_t i = 0; i < k && scale > 0; ++i) {
+      double q = std::clamp(std::nearbyint(row[i] / double(scale)), -127.0,
+                            127.0);
+      error = std::max(error, std::fabs(row[i] - double(scale) * q));
+      sum += int64_t(q);
+      panel[(i / 4) * 4 * panelWidth + 4 * lane + i % 4] = int8_t(q);
+    }
+    if (!finite)
+      absSum = error = std::numeric_limits<double>::infinity();
+    else if (scale == 0)
+      error = largest; // all of W is error (underflow: largest < 127 * min)
+    stats[kScreenScale * n + v] = scale;
+    stats[kScreenSum * n + v] = static_cast<float>(sum);
+    stats[kScreenAbsSum * n + v] = roundedUp(absSum);
+    stats[kScreenError * n + v] = roundedUp(error);
+  }
+}
+
+float rowLogit(const float *x, const WeightRows &w, const float *bias,
+               int64_t v) {
+  float sum = 0;
+  if (w.panelWidth == 0) {
+    const float *row = w.data + v * w.k;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < w.k; ++i)
+      sum += x[i] * row[i];
+  } else {
+    const float *column = w.data + panelOffset(v, 0, w.k, w.panelWidth);
+    for (int64_t i = 0; i < w.k; ++i)
+      sum += x[i] * column[i * w.panelWidth];
+  }
+  return bias ? sum + bias[v] : sum;
+}
+
+// Why the bound holds. With t = max|x| / 127 and the kernel's
+// u - 128 = round(x * 127 / max|x|), each |x_i - t (u_i - 128)| <= 0.5001 t
+// and t sum|u_i - 128| <= sum|x_i| + k t / 2, so the real product x . W
+// differs from t s sum (u - 128) q by at most
+//   0.5001 t sum|W| + maxerr(W) (sum|x| + k t / 2).
+// The kernel's float arithmetic on top (an exact integer, two products and
+// the bias) adds under 1e-6 (|a| + |b|); the f32 logit the rescoring
+// computes, in any order of summation, differs from the real one by at most
+// gamma_k max|x| sum|W| with gamma_k = k 2^-24 / (1 - k 2^-24). The margin
+// 1e-5 covers the rounding of the bound itself.
+int32_t screenedArgmax(const float *x, const float *approx,
+                       const float *stats, const WeightRows &w,
+                       const float *bias, int64_t n, int32_t masked,
+                       ScreenScratch &scratch) {
+  const int64_t k = w.k;
+  double largest = 0, absSum = 0;
+  for (int64_t i = 0; i < k; ++i) {
+    largest = std::max(largest, double(std::fabs(x[i])));
+    absSum += std::fabs(double(x[i]));
+  }
+  const double unit = std::ldexp(1.0, -24) * double(k);
+  if (!std::isfinite(absSum) || largest == 0 || unit >= 0.5)
+    return fullArgmax(x, w, bias, n, masked, scratch.values);
+  const double t = largest / 127;
+  const double margin = 1 + 1e-5;
+  const float perAbsSum =
+      float((0.5001 * t + unit / (1 - unit) * largest) * margin);
+  const float perError =
+      float((absSum * (1 + 1e-6) + 0.5 * double(k) * t) * margin);
+  const float relative = float(1e-6 * margin);
+  const float *absSums = stats + kScreenAbsSum * n;
+  const float *errors = stats + kScreenError * n;
+
+  // Each token's lower bound; infinite bounds (weights not finite) give
+  // -inf, which never raises the threshold.
+  std::vector<float> &low = scratch.values;
+  low.resize(size_t(n));
+  for (int64_t v = 0; v < n; ++v) {
+    float b = bias ? std::fabs(bias[v]) : 0.0f;
+    float bound = perAbsSum * absSums[v] + perError * errors[v] +
+                  relative * (std::fabs(approx[v]) + b) + 1e-30f;
+    low[v] = approx[v] - bound;
+  }
+  const int64_t skip = masked >= 0 && masked < n ? masked : n;
+  float threshold = std::max(largestOf(low.data(), 0, skip),
+                             largestOf(low.data(), std::min(skip + 1, n), n));
+  if (!(threshold > -kInf) || !std::isfinite(threshold))
+    return fullArgmax(x, w, bias, n, masked, scratch.values);
+
+  // A token is a candidate when its upper bound, approx + (approx - low),
+  // reaches the threshold; NaN counts as reaching it.
+  std::vector<int32_t> &candidates = scratch.candidates;
+  candidates.clear();
+  for (int64_t begin = 0; begin < n; begin += kScanBlock) {
+    const int64_t end = std::min(n, begin + kScanBlock);
+    bool any = false;
+    for (int64_t v = begin; v < end; ++v)
+      any |= !(2 * approx[v] - low[v] < threshold);
+    if (!any)
+      continue;
+    for (int64_t v = begin; v < end; ++v)
+      if (!(2 * approx[v] - low[v] < threshold) && v != skip)
+        candidates.push_back(static_cast<int32_t>(v));
+  }
+  if (int64_t(candidates.size()) > n / 8)
+    return fullArgmax(x, w, bias, n, masked, scratch.values);
+
+  // Candidates are in id order, so the first of equal logits wins. A token
+  // the screen left out has a finite logit below the threshold.
+  float best = -kInf;
+  int32_t token = kNoFiniteLogit;
+  for (int32_t v : candidates) {
+    float logit = rowLogit(x, w, bias, v);
+    if (std::isnan(logit) || logit == kInf)
+      return kNonFiniteLogit;
+    if (logit > best) {
+      best = logit;
+      token = v;
+    }
+  }
+  return token;
+}
+
+} // namespace txc::runtime
