@@ -6,7 +6,8 @@
 //           its type (an index operand's value or a numeric attribute);
 //           then the result, as halide_buffer_t*]
 // Buffers list dims innermost first (Halide order), min 0, strides in
-// elements, host pointing at the data; f32 tensors are float32, i32 int32.
+// elements, host pointing at the data; f32 tensors are float32, i32 int32,
+// i8 (a view of an i32 tensor's bytes, VocabScreen.h) int8.
 #pragma once
 
 #include "runtime/Builtins.h"
