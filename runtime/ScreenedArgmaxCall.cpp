@@ -13,14 +13,13 @@ Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
   const TensorView &x = operands[0].tensor, &weight = operands[1].tensor;
   const TensorView &screen = operands[4].tensor, &stats = operands[5].tensor;
   const int64_t k = x.shape.back(), rows = result.numel();
-  const bool packed = weight.rank() == 3;
-  const int64_t n = packed ? step.attrInt("out_features") : weight.shape[0];
   if (!operands[4].present || !operands[5].present || !x.isDense() ||
-      !weight.isDense() || weight.shape[1] != k ||
-      (packed && !panelsHoldRows(weight.shape, n)))
-    return Status::failure("linear_argmax: the kernel needs dense rows, a "
-                           "weight of rows of " + std::to_string(k) +
-                           " and its screen");
+      !weight.isDense() || weight.rank() != 2 || weight.shape[1] != k)
+    return Status::failure("linear_argmax: the kernel needs dense rows, an "
+                           "unpacked weight of rows of " + std::to_string(k) +
+                           " and its screen, got weight " +
+                           formatDims(weight.shape));
+  const int64_t n = weight.shape[0];
   const Dims &s = screen.shape;
   if (k % 4 != 0 || s.size() != 3 || s[1] != k / 4 ||
       !panelsHoldRows({s[0], k, s[2]}, n) ||
@@ -45,9 +44,10 @@ Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
   const int64_t maskedIndex = operands[2].index;
   const int32_t masked =
       maskedIndex >= 0 && maskedIndex < n ? int32_t(maskedIndex) : -1;
-  const WeightRows w{weight.f32(), k, packed ? weight.shape[2] : 0};
+  const WeightRows w{weight.f32(), k};
   parallelFor(rows, 1, [&](int64_t begin, int64_t end) {
-    ScreenScratch scratch;
+    // Per thread, so a step allocates nothing once the first has run.
+    thread_local ScreenScratch scratch;
     for (int64_t r = begin; r < end; ++r)
       result.i32()[r] =
           screenedArgmax(x.f32() + r * k, approx.data() + r * n, stats.f32(),

@@ -7,8 +7,8 @@
 
 namespace txc::runtime {
 
-// Operands as OpKind::LinearArgmax lists them, the screen and its stats
-// present; `approx` is scratch for the rows' approximate logits. Fails on a
+// Operands as OpKind::LinearArgmax lists them, the weight unpacked [n, k]
+// (as kernel selection leaves it) and the screen and its stats present; `approx` is scratch for the rows' approximate logits. Fails on a
 // screen that does not match the weight or on a kernel error.
 Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
                           const std::vector<Operand> &operands,

@@ -1,6 +1,5 @@
 #include "runtime/VocabScreen.h"
 
-#include "runtime/PanelLayout.h"
 #include "runtime/TokenSelection.h"
 
 #include <algorithm>
@@ -79,17 +78,11 @@ void quantizeScreen(const float *w, int64_t n, int64_t k, int panelWidth,
 
 float rowLogit(const float *x, const WeightRows &w, const float *bias,
                int64_t v) {
+  const float *row = w.data + v * w.k;
   float sum = 0;
-  if (w.panelWidth == 0) {
-    const float *row = w.data + v * w.k;
 #pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < w.k; ++i)
-      sum += x[i] * row[i];
-  } else {
-    const float *column = w.data + panelOffset(v, 0, w.k, w.panelWidth);
-    for (int64_t i = 0; i < w.k; ++i)
-      sum += x[i] * column[i * w.panelWidth];
-  }
+  for (int64_t i = 0; i < w.k; ++i)
+    sum += x[i] * row[i];
   return bias ? sum + bias[v] : sum;
 }
 

@@ -31,13 +31,11 @@ enum ScreenStat { kScreenScale, kScreenSum, kScreenAbsSum, kScreenError,
 void quantizeScreen(const float *w, int64_t n, int64_t k, int panelWidth,
                     int8_t *screen, float *stats);
 
-// The f32 rows of W the rescoring reads: row-major [n, k] (panelWidth 0),
-// or packed in panels [ceil(n / P), k, P] (PanelLayout.h), which a row
-// reads with stride P, much slower for a few scattered rows.
+// The f32 rows of W the rescoring reads, row-major [n, k]: it reads a few
+// scattered rows, which in GEMM panels would cost a cache line per element.
 struct WeightRows {
   const float *data = nullptr;
   int64_t k = 0;
-  int64_t panelWidth = 0;
 };
 
 // The f32 logit x . W[v] + b[v] (b may be null).

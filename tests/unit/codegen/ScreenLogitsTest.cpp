@@ -46,7 +46,7 @@ struct ScreenedWeight {
     runtime::quantizeScreen(w.data(), n, k, kPanel, screen.data(),
                             stats.data());
   }
-  WeightRows rows() const { return {w.data(), k, 0}; }
+  WeightRows rows() const { return {w.data(), k}; }
   // The kernel's definition, in plain integer arithmetic.
   float approxLogit(const float *x, int v) const {
     float largest = 0;
