@@ -56,6 +56,23 @@ TEST(WeightFile, ReadsWhatTheWriterWrites) {
   EXPECT_EQ(file->metadata().at(kModelMetadataKey), "tiny");
 }
 
+// The int8 screen is stored as i32 words: the dtype survives the trip.
+TEST(WeightFile, ReadsI32TensorsAsI32) {
+  std::string path = makeTempDir("weights-i32") + "/w.safetensors";
+  static std::vector<int32_t> words = {-1, 0x7f80ff01, 3};
+  static std::vector<float> f = {0.5f};
+  NamedTensor screen{"s", {3}, words.data(), DType::I32};
+  ASSERT_TRUE(writeWeightFile(path, {screen, {"f", {1}, f.data()}}, {}).ok());
+  std::unique_ptr<WeightFile> file;
+  Status s = WeightFile::open(path, file);
+  ASSERT_TRUE(s.ok()) << s.message();
+  const WeightTable &t = file->tensors();
+  EXPECT_EQ(t.at("s").dtype, DType::I32);
+  EXPECT_EQ(t.at("s").i32()[1], 0x7f80ff01);
+  EXPECT_EQ(t.at("s").i32()[0], -1);
+  EXPECT_EQ(t.at("f").dtype, DType::F32);
+}
+
 TEST(WeightFile, RejectsTruncatedFiles) {
   std::string path = writeTwoTensors(makeTempDir("weights-trunc"));
   std::filesystem::resize_file(path, std::filesystem::file_size(path) - 4);
