@@ -303,11 +303,19 @@ Status PlanExecutor::runStep(size_t i, std::vector<Operand> &operands) {
   return runBuiltin(step, operands, result.view);
 }
 
-Status PlanExecutor::execute(size_t i) {
+StepWork PlanExecutor::stepWork(size_t i) const {
   const PlanStep &step = fn.steps[i];
   if (step.kind == OpKind::Weight || step.kind == OpKind::Constant ||
       step.kind == OpKind::Slice || step.kind == OpKind::SplitHeads ||
       mergesInPlace[i])
+    return StepWork::None;
+  return kernels[i] && options.useKernels && !inPlace[i] ? StepWork::Kernel
+                                                          : StepWork::Runtime;
+}
+
+Status PlanExecutor::execute(size_t i) {
+  const PlanStep &step = fn.steps[i];
+  if (stepWork(i) == StepWork::None)
     return Status::success();
   std::vector<Operand> operands(step.operands.size());
   for (size_t o = 0; o < step.operands.size(); ++o) {
@@ -332,16 +340,18 @@ Status PlanExecutor::run(const std::vector<Binding> &arguments,
     return s;
   if (Status s = placeInArena(); !s.ok())
     return s;
-  if (options.profile)
-    seconds.assign(fn.steps.size(), 0.0);
+  if (options.profile && times.empty())
+    times.assign(fn.steps.size(), StepTime());
   for (size_t i = 0; i < fn.steps.size(); ++i) {
     auto start = std::chrono::steady_clock::now();
     if (Status s = execute(i); !s.ok())
       return s;
-    if (options.profile)
-      seconds[i] = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+    if (options.profile) {
+      times[i].seconds += std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+      ++times[i].calls;
+    }
   }
   results.clear();
   for (int id : fn.results) {

@@ -37,11 +37,22 @@ struct Binding {
 // Weight tensors by name (WeightFile::tensors(), or in-memory in tests).
 using WeightTable = std::map<std::string, TensorView>;
 
+struct StepTime {
+  double seconds = 0;
+  int64_t calls = 0;
+};
+
+enum class StepWork {
+  None,    // a weight, a constant, or a view of another value
+  Kernel,  // calls its compiled kernel
+  Runtime, // runs the runtime's own implementation
+};
+
 struct ExecutorOptions {
   // When false every step runs the runtime's own implementation, a baseline
   // to compare kernels against.
   bool useKernels = true;
-  // Records each step's wall time in stepSeconds().
+  // Adds up each step's wall time and calls over every run (stepTimes()).
   bool profile = false;
 };
 
@@ -63,7 +74,11 @@ public:
   const PlanFunction &function() const { return fn; }
   // Bytes of the arena the last run's memory plan needed.
   int64_t arenaBytes() const { return lastArenaBytes; }
-  const std::vector<double> &stepSeconds() const { return seconds; }
+  // Per step, with ExecutorOptions::profile: wall time and calls summed
+  // over every run so far; empty otherwise.
+  const std::vector<StepTime> &stepTimes() const { return times; }
+  // What step `i` does when it runs.
+  StepWork stepWork(size_t i) const;
 
 private:
   explicit PlanExecutor(const PlanFunction &function) : fn(function) {}
@@ -109,7 +124,7 @@ private:
   // The approximate logits of a screened linear_argmax step.
   std::vector<float> screenLogits;
   int64_t lastArenaBytes = 0;
-  std::vector<double> seconds;
+  std::vector<StepTime> times;
 };
 
 } // namespace txc::runtime

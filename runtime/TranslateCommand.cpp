@@ -1,10 +1,12 @@
 #include "runtime/TranslateCommand.h"
 
 #include "runtime/KernelTableFromC.h"
+#include "runtime/StepProfile.h"
 #include "runtime/ThreadPool.h"
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <climits>
 #include <ostream>
 #include <unistd.h>
@@ -67,6 +69,9 @@ bool parseTranslateArgs(int argc, const char *const *argv,
   app.add_flag("--runtime-ops", options.runtimeOps,
                "run every op with the runtime's own implementation instead "
                "of the kernels (a baseline to check kernels against)");
+  app.add_flag("--profile", options.profile,
+               "time every step; at the end, write the time per function "
+               "and kernel to stderr");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
@@ -105,6 +110,7 @@ int runTranslateCommand(int argc, const char *const *argv,
       options.modelDir.empty() ? executableDirectory() : options.modelDir;
   ExecutorOptions executorOptions;
   executorOptions.useKernels = !options.runtimeOps;
+  executorOptions.profile = options.profile;
   std::unique_ptr<Translator> translator;
   if (Status s = Translator::open(dir, toKernelTable(kernels),
                                   embeddedPlan(kernels), executorOptions,
@@ -120,7 +126,15 @@ int runTranslateCommand(int argc, const char *const *argv,
                                    translator->directory(), tokenizer);
         !s.ok())
       return fail(s);
-  return translateLines(*translator, tokenizer.get(), options, in, out, err);
+  auto start = std::chrono::steady_clock::now();
+  int status = translateLines(*translator, tokenizer.get(), options, in, out, err);
+  if (options.profile)
+    writeStepProfile(profileRows(translator->executors()),
+                     std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count(),
+                     err);
+  return status;
 }
 
 } // namespace txc::runtime

@@ -20,6 +20,7 @@ struct TranslateCommandOptions {
   int threads = 0;          // 0: one per core
   std::string modelDir;     // "" : the executable's directory
   bool runtimeOps = false;  // every op by the runtime's own implementation
+  bool profile = false;     // time every step; a table on stderr at the end
 };
 
 // Parses the command line. Returns true to go on; otherwise `exitCode` is

@@ -114,6 +114,15 @@ Status Translator::build(const KernelTable &kernels, ExecutorOptions options) {
   return Status::success();
 }
 
+std::vector<const PlanExecutor *> Translator::executors() const {
+  std::vector<const PlanExecutor *> all;
+  for (const PlanExecutor *e :
+       {encoder.get(), decoder.get(), decodeArgmax.get(), decodeTopK.get()})
+    if (e)
+      all.push_back(e);
+  return all;
+}
+
 Status Translator::resolveOptions(TranslateOptions &options) const {
   SearchOptions &search = options.search;
   if (search.maxLength == 0)

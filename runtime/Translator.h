@@ -55,6 +55,10 @@ public:
                    std::vector<SentenceResult> &results,
                    const LogitsObserver &observer = {});
 
+  // Every executor the translator built: @encode, @decode_step, then the
+  // fused step functions the plan has.
+  std::vector<const PlanExecutor *> executors() const;
+
   // The @decode_step executor's session (tests look at cache copies).
   const DecoderSession &session() const { return *decoderSession; }
 
