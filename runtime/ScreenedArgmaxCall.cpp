@@ -45,13 +45,14 @@ Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
   const int32_t masked =
       maskedIndex >= 0 && maskedIndex < n ? int32_t(maskedIndex) : -1;
   const WeightRows w{weight.f32(), k};
+  const ScreenLimits limits = screenLimits(stats.f32(), bias, n);
   parallelFor(rows, 1, [&](int64_t begin, int64_t end) {
     // Per thread, so a step allocates nothing once the first has run.
     thread_local ScreenScratch scratch;
     for (int64_t r = begin; r < end; ++r)
       result.i32()[r] =
           screenedArgmax(x.f32() + r * k, approx.data() + r * n, stats.f32(),
-                         w, bias, n, masked, scratch);
+                         limits, w, bias, n, masked, scratch);
   });
   return Status::success();
 }

@@ -1,5 +1,6 @@
 #include "runtime/VocabScreen.h"
 
+#include "runtime/FloatLanes.h"
 #include "runtime/TokenSelection.h"
 
 #include <algorithm>
@@ -11,7 +12,6 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 // Tokens the candidate scan tests at once.
-constexpr int64_t kScanBlock = 16;
 
 // The float nearest above `v`, so a bound stored as float still holds.
 float roundedUp(double v) {
@@ -30,12 +30,53 @@ int32_t fullArgmax(const float *x, const WeightRows &w, const float *bias,
 
 // The largest of low[begin, end); NaN may or may not count, which at worst
 // keeps every token a candidate.
-float largestOf(const float *low, int64_t begin, int64_t end) {
-  float best = -kInf;
-#pragma omp simd reduction(max : best)
-  for (int64_t v = begin; v < end; ++v)
-    best = std::max(best, low[v]);
-  return best;
+// Over x[begin, end): the largest value and the largest magnitude (NaN
+// left out; -inf and 0 when there is none), and whether every value is
+// finite. Cloned per ISA: a scalar max chain costs more than the rest of
+// the selection. Only max-shaped selects are used, which every clone
+// compiles to vector max instructions.
+__attribute__((target_clones("avx512f", "avx2", "default"))) bool
+rangeOf(const float *x, int64_t begin, int64_t end, float &largest,
+        float &magnitude) {
+  Floats16 top = Floats16{} - __builtin_inff(), size = Floats16{};
+  Floats16 zeroes = Floats16{}; // x * 0 is NaN only for NaN or inf
+  int64_t v = begin;
+  for (; v + kLanes <= end; v += kLanes) {
+    Floats16 a = load16(x + v), negated = -a;
+    top = a > top ? a : top;
+    Floats16 m = a > negated ? a : negated;
+    size = m > size ? m : size;
+    zeroes += a * 0.0f;
+  }
+  float t = maxLane(top), m = maxLane(size), zero = 0;
+  for (int l = 0; l < kLanes; ++l)
+    zero += zeroes[l];
+  for (; v < end; ++v) {
+    t = x[v] > t ? x[v] : t;
+    m = x[v] > m ? x[v] : (-x[v] > m ? -x[v] : m);
+    zero += x[v] * 0.0f;
+  }
+  largest = t;
+  magnitude = m;
+  return zero == 0;
+}
+
+// The first v in [begin, end) with x[v] >= cut, or end; NaN is not found.
+__attribute__((target_clones("avx512f", "avx2", "default"))) int64_t
+firstReaching(const float *x, int64_t begin, int64_t end, float cut) {
+  int64_t v = begin;
+  for (; v + 4 * kLanes <= end; v += 4 * kLanes) {
+    Floats16 a = load16(x + v), b = load16(x + v + kLanes);
+    Floats16 c = load16(x + v + 2 * kLanes), d = load16(x + v + 3 * kLanes);
+    a = a > b ? a : b;
+    c = c > d ? c : d;
+    if (maxLane(a > c ? a : c) >= cut)
+      break;
+  }
+  for (; v < end; ++v)
+    if (x[v] >= cut)
+      return v;
+  return end;
 }
 
 } // namespace
@@ -96,10 +137,26 @@ float rowLogit(const float *x, const WeightRows &w, const float *bias,
 // computes, in any order of summation, differs from the real one by at most
 // gamma_k max|x| sum|W| with gamma_k = k 2^-24 / (1 - k 2^-24). The margin
 // 1e-5 covers the rounding of the bound itself.
+ScreenLimits screenLimits(const float *stats, const float *bias,
+                          int64_t n) {
+  ScreenLimits limits;
+  const float *absSums = stats + kScreenAbsSum * n;
+  const float *errors = stats + kScreenError * n;
+  for (int64_t v = 0; v < n; ++v) {
+    float b = bias ? std::fabs(bias[v]) : 0.0f;
+    limits.allFinite = limits.allFinite && std::isfinite(absSums[v]) &&
+                       std::isfinite(errors[v]) && std::isfinite(b);
+    limits.absSum = std::max(limits.absSum, absSums[v]);
+    limits.error = std::max(limits.error, errors[v]);
+    limits.bias = std::max(limits.bias, b);
+  }
+  return limits;
+}
+
 int32_t screenedArgmax(const float *x, const float *approx,
-                       const float *stats, const WeightRows &w,
-                       const float *bias, int64_t n, int32_t masked,
-                       ScreenScratch &scratch) {
+                       const float *stats, const ScreenLimits &limits,
+                       const WeightRows &w, const float *bias, int64_t n,
+                       int32_t masked, ScreenScratch &scratch) {
   const int64_t k = w.k;
   double largest = 0, absSum = 0;
   for (int64_t i = 0; i < k; ++i) {
@@ -118,38 +175,51 @@ int32_t screenedArgmax(const float *x, const float *approx,
   const float relative = float(1e-6 * margin);
   const float *absSums = stats + kScreenAbsSum * n;
   const float *errors = stats + kScreenError * n;
+  // Token v's logit is within bound(v) of approx[v]. Every term grows with
+  // its inputs, so the same sum over the largest inputs bounds them all.
+  auto boundOf = [&](float absSumW, float error, float magnitude, float b) {
+    return perAbsSum * absSumW + perError * error + relative * (magnitude + b) +
+           1e-30f;
+  };
+  auto bound = [&](int64_t v) {
+    return boundOf(absSums[v], errors[v], std::fabs(approx[v]),
+                   bias ? std::fabs(bias[v]) : 0.0f);
+  };
 
-  // Each token's lower bound; infinite bounds (weights not finite) give
-  // -inf, which never raises the threshold.
-  std::vector<float> &low = scratch.values;
-  low.resize(size_t(n));
-  for (int64_t v = 0; v < n; ++v) {
-    float b = bias ? std::fabs(bias[v]) : 0.0f;
-    float bound = perAbsSum * absSums[v] + perError * errors[v] +
-                  relative * (std::fabs(approx[v]) + b) + 1e-30f;
-    low[v] = approx[v] - bound;
-  }
+  // The threshold is the lower bound of the token with the largest
+  // approximate logit: at most the largest f32 logit. NaN is skipped here.
   const int64_t skip = masked >= 0 && masked < n ? masked : n;
-  float threshold = std::max(largestOf(low.data(), 0, skip),
-                             largestOf(low.data(), std::min(skip + 1, n), n));
-  if (!(threshold > -kInf) || !std::isfinite(threshold))
+  const int64_t rest = std::min(skip + 1, n);
+  float top, magnitude, restTop, restMagnitude;
+  bool finite = rangeOf(approx, 0, skip, top, magnitude) &
+                rangeOf(approx, rest, n, restTop, restMagnitude);
+  top = std::max(top, restTop);
+  magnitude = std::max(magnitude, restMagnitude);
+  const float *topAt = std::find(approx, approx + n, top);
+  if (topAt - approx == skip)
+    topAt = std::find(approx + rest, approx + n, top);
+  if (!std::isfinite(top) || topAt == approx + n)
+    return fullArgmax(x, w, bias, n, masked, scratch.values);
+  const float threshold = top - bound(topAt - approx);
+  if (!std::isfinite(threshold))
     return fullArgmax(x, w, bias, n, masked, scratch.values);
 
-  // A token is a candidate when its upper bound, approx + (approx - low),
-  // reaches the threshold; NaN counts as reaching it.
+  // A token is a candidate when its upper bound reaches the threshold; NaN
+  // counts as reaching it. Tokens whose approximate logit lies below the
+  // threshold by more than the widest bound (twice, for rounding) are
+  // passed over without reading their own bound; with a NaN approximation
+  // in the row, or bounds not all finite, every token's bound is read.
+  const float widest =
+      limits.allFinite && finite
+          ? boundOf(limits.absSum, limits.error, magnitude, limits.bias)
+          : kInf;
+  const float cut = threshold - 2 * widest;
   std::vector<int32_t> &candidates = scratch.candidates;
   candidates.clear();
-  for (int64_t begin = 0; begin < n; begin += kScanBlock) {
-    const int64_t end = std::min(n, begin + kScanBlock);
-    bool any = false;
-    for (int64_t v = begin; v < end; ++v)
-      any |= !(2 * approx[v] - low[v] < threshold);
-    if (!any)
-      continue;
-    for (int64_t v = begin; v < end; ++v)
-      if (!(2 * approx[v] - low[v] < threshold) && v != skip)
-        candidates.push_back(static_cast<int32_t>(v));
-  }
+  for (int64_t v = firstReaching(approx, 0, n, cut); v < n;
+       v = firstReaching(approx, v + 1, n, cut))
+    if (!(approx[v] + bound(v) < threshold) && v != skip)
+      candidates.push_back(static_cast<int32_t>(v));
   if (int64_t(candidates.size()) > n / 8)
     return fullArgmax(x, w, bias, n, masked, scratch.values);
 

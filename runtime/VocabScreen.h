@@ -42,10 +42,21 @@ struct WeightRows {
 float rowLogit(const float *x, const WeightRows &w, const float *bias,
                int64_t v);
 
+// The largest per-token inputs of the bound over a vocabulary, |b| among
+// them: one bound over them serves every token, so most tokens are ruled
+// out without reading their stats. When a token's are not finite,
+// `allFinite` is false and every token's own bound is read.
+struct ScreenLimits {
+  float absSum = 0, error = 0, bias = 0;
+  bool allFinite = true;
+};
+ScreenLimits screenLimits(const float *stats, const float *bias, int64_t n);
+
 // The greedy token of one row x [k] given `approx` [n], the kernel's
 // approximate logits with bias: the lowest id among the largest f32 logits,
 // `masked` (none when negative) left out, with argmaxToken's codes for rows
-// it cannot choose from (TokenSelection.h). Rows the bound cannot serve (x
+// it cannot choose from (TokenSelection.h); `limits` are those of `stats`
+// and `bias`. Rows the bound cannot serve (x
 // not finite or zero, or too many candidates) are rescored in full; the
 // answer is the same either way. `scratch` is reused between calls.
 struct ScreenScratch {
@@ -53,8 +64,8 @@ struct ScreenScratch {
   std::vector<int32_t> candidates;
 };
 int32_t screenedArgmax(const float *x, const float *approx,
-                       const float *stats, const WeightRows &w,
-                       const float *bias, int64_t n, int32_t masked,
-                       ScreenScratch &scratch);
+                       const float *stats, const ScreenLimits &limits,
+                       const WeightRows &w, const float *bias, int64_t n,
+                       int32_t masked, ScreenScratch &scratch);
 
 } // namespace txc::runtime

@@ -112,9 +112,12 @@ int32_t screened(const ScreenedWeight &weight, const float *x,
   for (int v = 0; v < weight.n; ++v)
     approx[v] = weight.approxLogit(x, v);
   ScreenScratch scratch;
-  return runtime::screenedArgmax(x, approx.data(), weight.stats.data(),
-                                 weight.rows(), weight.bias.data(), weight.n,
-                                 masked, scratch);
+  const float *bias = weight.bias.data();
+  runtime::ScreenLimits limits =
+      runtime::screenLimits(weight.stats.data(), bias, weight.n);
+  return runtime::screenedArgmax(x, approx.data(), weight.stats.data(), limits,
+                                 weight.rows(), bias, weight.n, masked,
+                                 scratch);
 }
 
 TEST(ScreenedArgmax, FindsTheF32ArgmaxOnNearTies) {
