@@ -1,8 +1,8 @@
 // Sixteen floats in one value, with GCC's vector extensions, for the row
-// scans of the search (LogSumExp, TokenSelection): each target_clones clone
-// compiles them to its ISA's registers (one zmm, two ymm, four xmm), which
-// plain loops there do not reliably get from the auto-vectorizer. Include
-// only from files whose functions are cloned per ISA.
+// scans of the search (LogSumExp, TokenSelection, VocabScreen): each
+// target_clones clone compiles them to its ISA's registers (one zmm, two
+// ymm, four xmm), which plain loops there do not reliably get from the
+// auto-vectorizer. Use them only inside functions cloned per ISA.
 #pragma once
 
 #include <cstdint>

@@ -11,7 +11,6 @@ namespace txc::runtime {
 namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
-// Tokens the candidate scan tests at once.
 
 // The float nearest above `v`, so a bound stored as float still holds.
 float roundedUp(double v) {
@@ -28,8 +27,6 @@ int32_t fullArgmax(const float *x, const WeightRows &w, const float *bias,
   return argmaxToken(logits.data(), static_cast<int32_t>(n), masked);
 }
 
-// The largest of low[begin, end); NaN may or may not count, which at worst
-// keeps every token a candidate.
 // Over x[begin, end): the largest value and the largest magnitude (NaN
 // left out; -inf and 0 when there is none), and whether every value is
 // finite. Cloned per ISA: a scalar max chain costs more than the rest of
@@ -209,15 +206,19 @@ int32_t screenedArgmax(const float *x, const float *approx,
   // threshold by more than the widest bound (twice, for rounding) are
   // passed over without reading their own bound; with a NaN approximation
   // in the row, or bounds not all finite, every token's bound is read.
-  const float widest =
-      limits.allFinite && finite
-          ? boundOf(limits.absSum, limits.error, magnitude, limits.bias)
-          : kInf;
-  const float cut = threshold - 2 * widest;
+  const bool skips = limits.allFinite && finite;
+  const float cut =
+      skips ? threshold - 2 * boundOf(limits.absSum, limits.error, magnitude,
+                                      limits.bias)
+            : -kInf;
+  // The scan for the next token to check exactly; it never passes over NaN
+  // because rows holding one scan every token.
+  auto next = [&](int64_t from) {
+    return skips ? firstReaching(approx, from, n, cut) : from;
+  };
   std::vector<int32_t> &candidates = scratch.candidates;
   candidates.clear();
-  for (int64_t v = firstReaching(approx, 0, n, cut); v < n;
-       v = firstReaching(approx, v + 1, n, cut))
+  for (int64_t v = next(0); v < n; v = next(v + 1))
     if (!(approx[v] + bound(v) < threshold) && v != skip)
       candidates.push_back(static_cast<int32_t>(v));
   if (int64_t(candidates.size()) > n / 8)

@@ -216,6 +216,16 @@ TEST(ScreenedArgmax, KeepsTheCodesForRowsItCannotChooseFrom) {
   EXPECT_EQ(screened(clean, x.data(), -1), runtime::kNonFiniteLogit);
   clean.bias[40] = -inf; // never chosen
   EXPECT_EQ(screened(clean, x.data(), -1), clean.exactArgmax(x.data(), -1));
+  // A NaN approximation (NaN bias) anywhere in a scanned block, or in the
+  // tail past the last whole block, is found.
+  for (int token : {0, 1, 40, 63, 64, 100, 130, 191, 195, 199}) {
+    clean.bias[40] = 0.0f;
+    const float saved = clean.bias[token];
+    clean.bias[token] = std::nanf("");
+    EXPECT_EQ(screened(clean, x.data(), -1), runtime::kNonFiniteLogit)
+        << "NaN bias at token " << token;
+    clean.bias[token] = saved;
+  }
 }
 
 } // namespace
