@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 namespace txc::codegen {
 namespace {
@@ -120,6 +121,15 @@ int32_t screened(const ScreenedWeight &weight, const float *x,
                                  scratch);
 }
 
+// Expects the screen to choose the f32 argmax of row `x`, as it is and
+// with that argmax masked.
+void expectScreenedArgmax(const ScreenedWeight &weight, const float *x,
+                          const std::string &label) {
+  int32_t best = weight.exactArgmax(x, -1);
+  EXPECT_EQ(screened(weight, x, -1), best) << label;
+  EXPECT_EQ(screened(weight, x, best), weight.exactArgmax(x, best)) << label;
+}
+
 TEST(ScreenedArgmax, FindsTheF32ArgmaxOnNearTies) {
   std::mt19937 rng(9);
   const int n = 2000, k = 512;
@@ -148,11 +158,7 @@ TEST(ScreenedArgmax, FindsTheF32ArgmaxOnNearTies) {
     int a = int(rng() % n);
     for (int i = 0; i < k; ++i)
       x[i] = weight.w[size_t(a) * k + i] * 8;
-    best = weight.exactArgmax(x.data(), -1);
-    EXPECT_EQ(screened(weight, x.data(), -1), best) << "aimed row " << row;
-    EXPECT_EQ(screened(weight, x.data(), best),
-              weight.exactArgmax(x.data(), best))
-        << "aimed row " << row;
+    expectScreenedArgmax(weight, x.data(), "aimed row " + std::to_string(row));
   }
 }
 
@@ -182,11 +188,7 @@ TEST(ScreenedArgmax, FindsTheF32ArgmaxInsideAQuantizationStep) {
     const float *base = &weight.w[size_t((row % clusters) * members) * k];
     for (int i = 0; i < k; ++i)
       x[i] = base[i] * 4 + 0.05f * noise(rng);
-    int32_t best = weight.exactArgmax(x.data(), -1);
-    EXPECT_EQ(screened(weight, x.data(), -1), best) << "row " << row;
-    EXPECT_EQ(screened(weight, x.data(), best),
-              weight.exactArgmax(x.data(), best))
-        << "row " << row;
+    expectScreenedArgmax(weight, x.data(), "row " + std::to_string(row));
   }
 }
 
