@@ -3,7 +3,9 @@
 // Times the txc Halide GEMM (JIT-compiled once per weight shape, outside the
 // timed loop, weights prepacked) and dnnl_sgemm (row-major x . W^T) on the
 // linear layers of Transformer-base, with the same thread count for both,
-// then prints one table comparing them.
+// then prints one table comparing them. The decoder's shapes also run
+// "/cold": each call takes the next of enough weight copies to fill 128 MB,
+// so its weights come from memory, as in a decoder step.
 //
 //   gemm_bench [--threads=N] [--rounds=R] [google benchmark flags]
 //
@@ -40,22 +42,37 @@ using txc::codegen::GemmPipeline;
 
 struct Shape {
   int m, n, k;
+  bool cold = false; // weights rotate through more memory than the caches
   std::string name() const {
     return std::to_string(m) + "x" + std::to_string(n) + "x" +
-           std::to_string(k);
+           std::to_string(k) + (cold ? "/cold" : "");
   }
   double flops() const { return 2.0 * m * n * k; }
 };
 
 // Rows: decoder steps (greedy and beam batches) and a batch of encoder
 // sentences (32 x 30 tokens). Columns: the model's linear layers (N, K).
+// The decoder steps run twice: with the weights in cache, and cold, as in a
+// translation, where each step's layers stream 88 MB of weights through.
 std::vector<Shape> transformerBaseShapes() {
   std::vector<Shape> shapes;
   for (int m : {32, 128, 32 * 30})
     for (auto [n, k] : {std::pair{512, 512}, {1536, 512}, {2048, 512},
                         {512, 2048}, {32000, 512}})
       shapes.push_back({m, n, k});
+  for (int m : {32, 128})
+    for (auto [n, k] : {std::pair{512, 512}, {1536, 512}, {2048, 512},
+                        {512, 2048}})
+      shapes.push_back({m, n, k, /*cold=*/true});
   return shapes;
+}
+
+// Copies of a weight that cycle through more memory than the last-level
+// cache holds, so each use reads it from memory.
+int weightCopies(const Shape &shape) {
+  constexpr size_t kColdBytes = size_t(128) << 20;
+  size_t bytes = size_t(shape.n) * shape.k * sizeof(float);
+  return shape.cold ? int((kColdBytes + bytes - 1) / bytes) : 1;
 }
 
 std::vector<float> randomFloats(size_t count, unsigned seed) {
@@ -70,11 +87,12 @@ std::vector<float> randomFloats(size_t count, unsigned seed) {
 // One JIT-compiled kernel and its packed weights per (N, K).
 struct TxcLinear {
   GemmPipeline kernel;
-  Halide::Buffer<float> packed;
+  std::vector<Halide::Buffer<float>> packed; // as many as weightCopies asks
 };
 
-TxcLinear &txcLinear(int n, int k) {
+TxcLinear &txcLinear(const Shape &shape) {
   static std::map<std::pair<int, int>, std::unique_ptr<TxcLinear>> cache;
+  const int n = shape.n, k = shape.k;
   std::unique_ptr<TxcLinear> &entry = cache[{n, k}];
   if (!entry) {
     Halide::Target target = Halide::get_jit_target_from_environment();
@@ -88,37 +106,49 @@ TxcLinear &txcLinear(int n, int k) {
     entry = std::make_unique<TxcLinear>();
     entry->kernel = txc::codegen::buildGemm(params, target);
     entry->kernel.pipeline.compile_jit(target);
-    int width = entry->kernel.panelWidth;
-    entry->packed = Halide::Buffer<float>(width, k, (n + width - 1) / width);
+  }
+  const int width = entry->kernel.panelWidth;
+  while (int(entry->packed.size()) < weightCopies(shape)) {
+    Halide::Buffer<float> packed(width, k, (n + width - 1) / width);
     std::vector<float> weight = randomFloats(size_t(n) * k, 2);
-    txc::codegen::packGemmWeight(weight.data(), n, k, width,
-                                 entry->packed.data());
+    txc::codegen::packGemmWeight(weight.data(), n, k, width, packed.data());
+    entry->packed.push_back(std::move(packed));
   }
   return *entry;
 }
 
 void benchTxc(benchmark::State &state, Shape shape) {
-  TxcLinear &linear = txcLinear(shape.n, shape.k);
+  TxcLinear &linear = txcLinear(shape);
+  const int copies = weightCopies(shape);
   std::vector<float> x = randomFloats(size_t(shape.m) * shape.k, 1);
   Halide::Buffer<float> input(x.data(), shape.k, shape.m);
   Halide::Buffer<float> out(shape.n, shape.m);
   linear.kernel.input.set(input);
-  linear.kernel.packedWeight.set(linear.packed);
-  linear.kernel.pipeline.realize(out); // warm up
-  for (auto _ : state) {
+  int next = 0;
+  auto run = [&] {
+    linear.kernel.packedWeight.set(linear.packed[next]);
+    next = (next + 1) % copies;
     linear.kernel.pipeline.realize(out);
+  };
+  run(); // warm up
+  for (auto _ : state) {
+    run();
     benchmark::DoNotOptimize(out.data());
   }
 }
 
 void benchOneDnn(benchmark::State &state, Shape shape) {
+  const int copies = weightCopies(shape);
+  const size_t weightSize = size_t(shape.n) * shape.k;
   std::vector<float> x = randomFloats(size_t(shape.m) * shape.k, 1);
-  std::vector<float> weight = randomFloats(size_t(shape.n) * shape.k, 2);
+  std::vector<float> weights = randomFloats(weightSize * copies, 2);
   std::vector<float> out(size_t(shape.m) * shape.n);
+  int next = 0;
   auto run = [&] {
+    const float *weight = weights.data() + weightSize * next;
+    next = (next + 1) % copies;
     return dnnl_sgemm('N', 'T', shape.m, shape.n, shape.k, 1.0f, x.data(),
-                      shape.k, weight.data(), shape.k, 0.0f, out.data(),
-                      shape.n);
+                      shape.k, weight, shape.k, 0.0f, out.data(), shape.n);
   };
   if (run() != dnnl_success) {
     state.SkipWithError("dnnl_sgemm failed");
