@@ -473,7 +473,6 @@ static LogicalResult verify(AddLayerNormOp op) {
   return expectSameShapeResult(o, op.input());
 }
 
-// Vocabularies up to 2^24 keep their token ids exact as f32 records.
 static LogicalResult verify(LinearArgmaxOp op) {
   Operation *o = op.getOperation();
   int64_t n = op.out_features();
@@ -483,6 +482,7 @@ static LogicalResult verify(LinearArgmaxOp op) {
   return expectResultShape(o, rankedType(op.input()).getShape().drop_back());
 }
 
+// Vocabularies up to 2^24 keep their token ids exact as f32 records.
 static constexpr int64_t kMaxRecordVocab = int64_t(1) << 24;
 
 static LogicalResult verify(ArgmaxOp op) {

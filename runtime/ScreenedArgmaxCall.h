@@ -8,8 +8,9 @@
 namespace txc::runtime {
 
 // Operands as OpKind::LinearArgmax lists them, the weight unpacked [n, k]
-// (as kernel selection leaves it) and the screen and its stats present; `approx` is scratch for the rows' approximate logits. Fails on a
-// screen that does not match the weight or on a kernel error.
+// (as kernel selection leaves it) and the screen and its stats present;
+// `approx` is scratch for the rows' approximate logits. Fails on a screen
+// that does not match the weight or on a kernel error.
 Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
                           const std::vector<Operand> &operands,
                           const TensorView &result,

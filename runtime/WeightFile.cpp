@@ -83,12 +83,12 @@ Status WeightFile::parseHeader() {
         !entry.contains("shape") || !entry.contains("data_offsets"))
       return Status::failure(where + ": needs dtype, shape and data_offsets");
     const json &dtype = entry["dtype"];
-    if (!dtype.is_string() || (dtype.get<std::string>() != "F32" &&
-                               dtype.get<std::string>() != "I32"))
+    const std::string dtypeText =
+        dtype.is_string() ? dtype.get<std::string>() : "";
+    if (dtypeText != "F32" && dtypeText != "I32")
       return Status::failure(where + ": dtype " + dtype.dump() +
                              ", txc weight files hold F32 or I32");
-    DType elementType =
-        dtype.get<std::string>() == "I32" ? DType::I32 : DType::F32;
+    DType elementType = dtypeText == "I32" ? DType::I32 : DType::F32;
     Dims shape;
     int64_t count = 1;
     const json &shapeJson = entry["shape"];

@@ -1,6 +1,6 @@
 // The weight file of a compiled model: safetensors (8-byte little-endian
-// header length, JSON header, data), every tensor F32 (or I32) and 64-byte aligned
-// in the file, mapped read-only into memory.
+// header length, JSON header, data), every tensor F32 (or I32) and 64-byte
+// aligned in the file, mapped read-only into memory.
 #pragma once
 
 #include "runtime/PlanExecutor.h"

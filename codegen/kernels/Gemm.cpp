@@ -37,10 +37,7 @@ GemmPipeline buildGemm(const GemmParams &params, const Target &target) {
   throwIfInvalid(params);
   TargetTraits traits = targetTraits(target);
   const int panelWidth = gemmPanelWidth(params, target);
-  if (panelWidth % traits.vectorWidth != 0)
-    throw CompileError("gemm: panel width " + std::to_string(panelWidth) +
-                       " is not a multiple of the target's vector width " +
-                       std::to_string(traits.vectorWidth));
+  checkPanelWidth("gemm", panelWidth, traits);
   const int64_t n = params.n, k = params.k;
   const int64_t panels = (n + panelWidth - 1) / panelWidth;
 

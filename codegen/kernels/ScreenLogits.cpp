@@ -23,10 +23,7 @@ ScreenLogitsPipeline buildScreenLogits(const ScreenLogitsParams &params,
   throwIfInvalid(params);
   TargetTraits traits = targetTraits(target);
   const int width = params.panelWidth;
-  if (width % traits.vectorWidth != 0)
-    throw CompileError("screen_logits: panel width " + std::to_string(width) +
-                       " is not a multiple of the target's vector width " +
-                       std::to_string(traits.vectorWidth));
+  checkPanelWidth("screen_logits", width, traits);
   const int64_t n = params.n, k = params.k, panels = (n + width - 1) / width;
 
   ScreenLogitsPipeline screen;

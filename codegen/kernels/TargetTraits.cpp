@@ -3,6 +3,7 @@
 #include "codegen/kernels/TargetTraits.h"
 
 #include <algorithm>
+#include <string>
 
 namespace txc::codegen {
 
@@ -28,6 +29,16 @@ int defaultGemmRows(const Halide::Target &target, int panelWidth) {
   // broadcast; capped so the unrolled tile stays a reasonable size.
   int rows = (traits.vectorRegisters - vectorsPerRow - 1) / vectorsPerRow;
   return std::clamp(rows, 1, 12);
+}
+
+void checkPanelWidth(const char *kernel, int panelWidth,
+                     const TargetTraits &traits) {
+  if (panelWidth % traits.vectorWidth != 0)
+    throw Halide::CompileError(std::string(kernel) + ": panel width " +
+                               std::to_string(panelWidth) +
+                               " is not a multiple of the target's vector "
+                               "width " +
+                               std::to_string(traits.vectorWidth));
 }
 
 } // namespace txc::codegen

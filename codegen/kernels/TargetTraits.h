@@ -19,6 +19,11 @@ TargetTraits targetTraits(const Halide::Target &target);
 /// tile of `defaultGemmRows` rows uses most vector registers.
 int defaultGemmPanelWidth(const Halide::Target &target);
 
+/// Throws Halide::CompileError naming `kernel` unless `panelWidth` is a
+/// whole number of the target's vectors, which panel kernels tile by.
+void checkPanelWidth(const char *kernel, int panelWidth,
+                     const TargetTraits &traits);
+
 /// Register tile rows for a tile `panelWidth` floats wide: as many as leave
 /// room for one panel row of weights and one broadcast input.
 int defaultGemmRows(const Halide::Target &target, int panelWidth);
