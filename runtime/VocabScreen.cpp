@@ -76,6 +76,13 @@ firstReaching(const float *x, int64_t begin, int64_t end, float cut) {
   return end;
 }
 
+void prefetchRow(const WeightRows &w, int64_t v) {
+  const char *row = reinterpret_cast<const char *>(w.data + v * w.k);
+  const int64_t bytes = w.k * int64_t(sizeof(float));
+  for (int64_t at = 0; at < bytes; at += 64)
+    __builtin_prefetch(row + at);
+}
+
 } // namespace
 
 void quantizeScreen(const float *w, int64_t n, int64_t k, int panelWidth,
@@ -192,24 +199,32 @@ int32_t screenedArgmax(const float *x, const float *approx,
                 rangeOf(approx, rest, n, restTop, restMagnitude);
   top = std::max(top, restTop);
   magnitude = std::max(magnitude, restMagnitude);
-  const float *topAt = std::find(approx, approx + n, top);
-  if (topAt - approx == skip)
-    topAt = std::find(approx + rest, approx + n, top);
-  if (!std::isfinite(top) || topAt == approx + n)
+  if (!std::isfinite(top))
     return fullArgmax(x, w, bias, n, masked, scratch.values);
-  const float threshold = top - bound(topAt - approx);
+  // The first token holding `top` (the masked one is not a token here).
+  int64_t topAt = firstReaching(approx, 0, n, top);
+  if (topAt == skip)
+    topAt = firstReaching(approx, rest, n, top);
+  if (topAt == n)
+    return fullArgmax(x, w, bias, n, masked, scratch.values);
+  const float threshold = top - bound(topAt);
   if (!std::isfinite(threshold))
     return fullArgmax(x, w, bias, n, masked, scratch.values);
 
   // A token is a candidate when its upper bound reaches the threshold; NaN
   // counts as reaching it. Tokens whose approximate logit lies below the
-  // threshold by more than the widest bound (twice, for rounding) are
-  // passed over without reading their own bound; with a NaN approximation
-  // in the row, or bounds not all finite, every token's bound is read.
+  // threshold by more than the widest bound are passed over without reading
+  // their own bound; with a NaN approximation in the row, or bounds not all
+  // finite, every token's bound is read.
   const bool skips = limits.allFinite && finite;
+  // Rounding is monotone, so no token's float bound exceeds the widest; the
+  // slack (a thousandth of it, and 1e-6 of the values, some 16 ulps) covers
+  // the rounding of the cut itself.
+  const float widest =
+      boundOf(limits.absSum, limits.error, magnitude, limits.bias);
   const float cut =
-      skips ? threshold - 2 * boundOf(limits.absSum, limits.error, magnitude,
-                                      limits.bias)
+      skips ? threshold - (widest * 1.001f +
+                           1e-6f * (std::fabs(threshold) + magnitude))
             : -kInf;
   // The scan for the next token to check exactly; it never passes over NaN
   // because rows holding one scan every token.
@@ -223,6 +238,11 @@ int32_t screenedArgmax(const float *x, const float *approx,
       candidates.push_back(static_cast<int32_t>(v));
   if (int64_t(candidates.size()) > n / 8)
     return fullArgmax(x, w, bias, n, masked, scratch.values);
+
+  // The candidates' rows are scattered through W: asking for all of them
+  // first overlaps their trips to memory.
+  for (int32_t v : candidates)
+    prefetchRow(w, v);
 
   // Candidates are in id order, so the first of equal logits wins. A token
   // the screen left out has a finite logit below the threshold.

@@ -106,9 +106,12 @@ TEST(ScreenLogitsKernel, MatchesItsIntegerDefinition) {
 }
 
 // The screened argmax of `x` with approximate logits from the definition
-// the kernel test checks.
-int32_t screened(const ScreenedWeight &weight, const float *x,
-                 int32_t masked) {
+// the kernel test checks. Without `skipping`, the limits claim a bound that
+// is not finite, so every token's own bound is read; `candidates` receives
+// the tokens rescored.
+int32_t screened(const ScreenedWeight &weight, const float *x, int32_t masked,
+                 bool skipping = true,
+                 std::vector<int32_t> *candidates = nullptr) {
   std::vector<float> approx(weight.n);
   for (int v = 0; v < weight.n; ++v)
     approx[v] = weight.approxLogit(x, v);
@@ -116,9 +119,14 @@ int32_t screened(const ScreenedWeight &weight, const float *x,
   const float *bias = weight.bias.data();
   runtime::ScreenLimits limits =
       runtime::screenLimits(weight.stats.data(), bias, weight.n);
-  return runtime::screenedArgmax(x, approx.data(), weight.stats.data(), limits,
-                                 weight.rows(), bias, weight.n, masked,
-                                 scratch);
+  limits.allFinite = limits.allFinite && skipping;
+  int32_t token = runtime::screenedArgmax(x, approx.data(),
+                                          weight.stats.data(), limits,
+                                          weight.rows(), bias, weight.n,
+                                          masked, scratch);
+  if (candidates)
+    *candidates = scratch.candidates;
+  return token;
 }
 
 // Expects the screen to choose the f32 argmax of row `x`, as it is and
@@ -190,6 +198,33 @@ TEST(ScreenedArgmax, FindsTheF32ArgmaxInsideAQuantizationStep) {
       x[i] = base[i] * 4 + 0.05f * noise(rng);
     expectScreenedArgmax(weight, x.data(), "row " + std::to_string(row));
   }
+}
+
+// The scan passes over tokens by the widest bound alone; it must never pass
+// over one whose own bound makes it a candidate. Rows aimed between cluster
+// members put many tokens at the edge of the window.
+TEST(ScreenedArgmax, SkippingPassesOverNoCandidate) {
+  std::mt19937 rng(5);
+  const int n = 1536, k = 128, members = 48;
+  ScreenedWeight weight(n, k, rng);
+  std::uniform_real_distribution<float> noise(-1.0f, 1.0f);
+  for (int m = 1; m < members; ++m)
+    for (int i = 0; i < k; ++i)
+      weight.w[size_t(m) * k + i] = weight.w[i] * (1 + 0.02f * noise(rng));
+  weight.quantize();
+  std::vector<float> x(k);
+  size_t compared = 0;
+  for (int row = 0; row < 48; ++row) {
+    for (int i = 0; i < k; ++i)
+      x[i] = row % 2 ? noise(rng) : weight.w[i] * (1 + row) + 0.1f * noise(rng);
+    std::vector<int32_t> skipped, all;
+    int32_t a = screened(weight, x.data(), -1, true, &skipped);
+    int32_t b = screened(weight, x.data(), -1, false, &all);
+    EXPECT_EQ(a, b) << "row " << row;
+    EXPECT_EQ(skipped, all) << "row " << row;
+    compared += all.size();
+  }
+  EXPECT_GT(compared, size_t(48)); // rows with more than one candidate
 }
 
 TEST(ScreenedArgmax, KeepsTheCodesForRowsItCannotChooseFrom) {
