@@ -1,5 +1,8 @@
 #include "runtime/KvCache.h"
 
+#include "runtime/ThreadPool.h"
+
+#include <algorithm>
 #include <cstring>
 
 namespace txc::runtime {
@@ -24,8 +27,31 @@ Status KvCache::reset(int64_t rows, int64_t rowCap, int64_t h,
   positionCapacity = capacity;
   headDim = dim;
   positions = 0;
+  touched = 0;
   moved = 0;
   return Status::success();
+}
+
+void KvCache::touchAhead(int64_t needed) {
+  if (needed <= touched)
+    return;
+  const int64_t from = touched;
+  touched = std::min(positionCapacity, needed + kTouchAhead);
+  const int64_t pageFloats = kPageBytes / int64_t(sizeof(float));
+  parallelFor(rowCount * heads, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float *run = storage + i * positionCapacity * headDim;
+      // One write per page of positions [from, touched): the first, then
+      // each page boundary after it. Those positions are not yet written.
+      float *first = run + from * headDim, *last = run + touched * headDim;
+      *static_cast<volatile float *>(first) = 0.0f;
+      uintptr_t page = (reinterpret_cast<uintptr_t>(first) / kPageBytes + 1) *
+                       kPageBytes;
+      for (float *at = reinterpret_cast<float *>(page); at < last;
+           at += pageFloats)
+        *static_cast<volatile float *>(at) = 0.0f;
+    }
+  });
 }
 
 TensorView KvCache::view() const {
@@ -105,6 +131,7 @@ Status KvCache::append(const TensorView &update) {
   if (positions + update.shape[2] > positionCapacity)
     return Status::failure("KV cache holds at most " +
                            std::to_string(positionCapacity) + " positions");
+  touchAhead(positions + update.shape[2]);
   TensorView target = view();
   target.shape[2] = update.shape[2];
   target.data = storage + positions * headDim;
@@ -121,13 +148,12 @@ Status KvCache::assign(const TensorView &value) {
                            " does not fit a cache of " +
                            std::to_string(rowCapacity) + " rows and " +
                            std::to_string(positionCapacity) + " positions");
-  if (value.data == storage && value.strides == view().strides) {
-    rowCount = value.shape[0];
-    positions = value.shape[2];
-    return Status::success();
-  }
   rowCount = value.shape[0];
   positions = value.shape[2];
+  // Touching ahead must start past the positions now held.
+  touched = std::max(touched, positions);
+  if (value.data == storage && value.strides == view().strides)
+    return Status::success();
   copyTensor(value, view());
   return Status::success();
 }

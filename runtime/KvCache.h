@@ -49,13 +49,18 @@ public:
 
 private:
   void copyRow(const float *from, float *to) const;
+  // Writes once to each page positions [touched, needed + kTouchAhead) will
+  // use, on all threads: a fresh page costs a fault, which would otherwise
+  // be taken one at a time inside append's copy.
+  void touchAhead(int64_t needed);
+  static constexpr int64_t kTouchAhead = 16, kPageBytes = 4096;
   float *row(int64_t i) const { return storage + i * rowStride(); }
   int64_t rowStride() const { return heads * positionCapacity * headDim; }
 
   Arena memory; // 64-byte aligned, as kernels may assume
   float *storage = nullptr;
   int64_t rowCount = 0, rowCapacity = 0, heads = 0, positionCapacity = 0,
-          headDim = 0, positions = 0, moved = 0;
+          headDim = 0, positions = 0, touched = 0, moved = 0;
 };
 
 } // namespace txc::runtime

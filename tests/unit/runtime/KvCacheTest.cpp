@@ -111,6 +111,46 @@ TEST(KvCache, ReorderMatchesGather) {
   expectRows(cache, {13, 12, 12, 15, 14});
 }
 
+// Long enough that each row's run of positions spans pages, which appends
+// touch ahead of their copies: no touch may reach a position already held,
+// across reorders and a reset that keeps the storage.
+TEST(KvCache, AppendsAcrossPagesKeepEveryPosition) {
+  KvCache cache;
+  std::vector<float> scratch;
+  const int64_t capacity = 700; // 700 * kDim floats: about 8 KB a run
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(cache.reset(3, 3, kHeads, capacity, kDim).ok());
+    std::vector<int> tags = {1, 2, 3};
+    for (int p = 0; p < capacity; ++p) {
+      append(cache, tags, p);
+      if (p % 97 == 0) {
+        int32_t origin[] = {2, 0, 1};
+        ASSERT_TRUE(cache.reorder(origin, 3, scratch).ok());
+        tags = {tags[2], tags[0], tags[1]};
+      }
+      if (p % 233 == 0 || p + 1 == capacity)
+        expectRows(cache, tags);
+    }
+  }
+  // Positions given by assign are held too.
+  ASSERT_TRUE(cache.reset(3, 3, kHeads, capacity, kDim).ok());
+  const std::vector<int> tags = {4, 5, 6};
+  const int64_t given = 300;
+  std::vector<float> value(3 * kHeads * given * kDim);
+  for (int r = 0; r < 3; ++r)
+    for (int h = 0; h < kHeads; ++h)
+      for (int p = 0; p < given; ++p)
+        for (int i = 0; i < kDim; ++i)
+          value[((r * kHeads + h) * given + p) * kDim + i] =
+              tags[r] * 1000 + h * 100 + p * 10 + i;
+  ASSERT_TRUE(
+      cache.assign(TensorView(DType::F32, {3, kHeads, given, kDim}, value.data()))
+          .ok());
+  for (int p = given; p < capacity; ++p)
+    append(cache, tags, p);
+  expectRows(cache, tags);
+}
+
 // read(cache, origin) -> append(., update), returned.
 PlanFunction cacheStepPlan(bool extraReadUse) {
   FunctionBuilder f("decode_step");
