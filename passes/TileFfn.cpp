@@ -4,7 +4,8 @@
 //   panel width P = 2 vectors (the GEMM's register tile width),
 //   tile_rows    = rows of the register tile (the accumulators that fit),
 //   panels_per_task = panels whose packed weights fill half the L2 cache,
-//                     at most an eighth of them: the unit of parallel work.
+//                     at most a thirty-second of them: the unit of parallel
+//                     work.
 #include "passes/DeadWeights.h"
 #include "passes/GemmTiles.h"
 #include "passes/PassDetail.h"

@@ -26,15 +26,15 @@ func @ffn(%x: tensor<?x?x16xf32>) -> tensor<?x?x16xf32> {
 // -----
 
 // The output projection (no bias, a vocabulary of rows) is tiled too; a
-// task's panels fit in half of L2 (8 here) but are at most an eighth of
-// the 32 panels, so both threads have tasks to share.
+// task's panels fit in half of L2 (8 here) but are at most a thirty-second
+// of the 128 panels, so a thread that starts late still finds tasks.
 // CHECK-LABEL: func @output_projection
-// CHECK: txc.packed_weight "decoder.embed_tokens.weight" {panel_width = 32 : i64, rows = 1000 : i64} : tensor<32x512x32xf32>
-// CHECK: txc.gemm %arg0, %{{.*}} {activation = "none", out_features = 1000 : i64, panels_per_task = 4 : i64, tile_rows = 8 : i64} : (tensor<?x?x512xf32>, tensor<32x512x32xf32>) -> tensor<?x?x1000xf32>
-func @output_projection(%x: tensor<?x?x512xf32>) -> tensor<?x?x1000xf32> {
-  %w = txc.weight "decoder.embed_tokens.weight" : tensor<1000x512xf32>
-  %y = txc.linear %x, %w : (tensor<?x?x512xf32>, tensor<1000x512xf32>) -> tensor<?x?x1000xf32>
-  return %y : tensor<?x?x1000xf32>
+// CHECK: txc.packed_weight "decoder.embed_tokens.weight" {panel_width = 32 : i64, rows = 4096 : i64} : tensor<128x512x32xf32>
+// CHECK: txc.gemm %arg0, %{{.*}} {activation = "none", out_features = 4096 : i64, panels_per_task = 4 : i64, tile_rows = 8 : i64} : (tensor<?x?x512xf32>, tensor<128x512x32xf32>) -> tensor<?x?x4096xf32>
+func @output_projection(%x: tensor<?x?x512xf32>) -> tensor<?x?x4096xf32> {
+  %w = txc.weight "decoder.embed_tokens.weight" : tensor<4096x512xf32>
+  %y = txc.linear %x, %w : (tensor<?x?x512xf32>, tensor<4096x512xf32>) -> tensor<?x?x4096xf32>
+  return %y : tensor<?x?x4096xf32>
 }
 
 // -----
