@@ -281,7 +281,7 @@ Status PlanExecutor::runStep(size_t i, std::vector<Operand> &operands) {
   if (kernels[i] && options.useKernels)
     return step.kind == OpKind::LinearArgmax
                ? callScreenedArgmax(kernels[i], step, operands, result.view,
-                                    screenLogits)
+                                    screened)
                : callKernel(kernels[i], step, operands, result.view);
   // The runtime's implementations read dense operands, or strided ones
   // with a contiguous innermost dim for the kinds that allow it.
@@ -343,7 +343,9 @@ Status PlanExecutor::run(const std::vector<Binding> &arguments,
   if (options.profile && times.empty())
     times.assign(fn.steps.size(), StepTime());
   for (size_t i = 0; i < fn.steps.size(); ++i) {
-    auto start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point start;
+    if (options.profile)
+      start = std::chrono::steady_clock::now();
     if (Status s = execute(i); !s.ok())
       return s;
     if (options.profile) {

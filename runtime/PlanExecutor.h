@@ -9,6 +9,7 @@
 #include "runtime/KvCache.h"
 #include "runtime/MemoryPlan.h"
 #include "runtime/Plan.h"
+#include "runtime/ScreenedArgmaxCall.h"
 
 #include <map>
 #include <memory>
@@ -121,8 +122,8 @@ private:
   Arena arena;
   std::vector<float> cacheScratch;
   std::vector<std::vector<float>> denseCopies;
-  // The approximate logits of a screened linear_argmax step.
-  std::vector<float> screenLogits;
+  // A screened linear_argmax step's scratch and limits.
+  ScreenedArgmaxState screened;
   int64_t lastArenaBytes = 0;
   std::vector<StepTime> times;
 };

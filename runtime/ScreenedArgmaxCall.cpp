@@ -2,14 +2,13 @@
 
 #include "runtime/PanelLayout.h"
 #include "runtime/ThreadPool.h"
-#include "runtime/VocabScreen.h"
 
 namespace txc::runtime {
 
 Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
                           const std::vector<Operand> &operands,
                           const TensorView &result,
-                          std::vector<float> &approx) {
+                          ScreenedArgmaxState &state) {
   const TensorView &x = operands[0].tensor, &weight = operands[1].tensor;
   const TensorView &screen = operands[4].tensor, &stats = operands[5].tensor;
   const int64_t k = x.shape.back(), rows = result.numel();
@@ -35,6 +34,7 @@ Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
   inputs[1].tensor = TensorView(DType::I8, {s[0], s[1], 4 * s[2]}, screen.data);
   inputs[2] = operands[5];
   inputs[3] = operands[3];
+  std::vector<float> &approx = state.approx;
   approx.resize(size_t(rows * n));
   TensorView logits(DType::F32, {rows, n}, approx.data());
   if (Status st = callKernel(kernel, step, inputs, logits); !st.ok())
@@ -45,7 +45,12 @@ Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
   const int32_t masked =
       maskedIndex >= 0 && maskedIndex < n ? int32_t(maskedIndex) : -1;
   const WeightRows w{weight.f32(), k};
-  const ScreenLimits limits = screenLimits(stats.f32(), bias, n);
+  if (state.limitsStats != stats.f32() || state.limitsBias != bias) {
+    state.limits = screenLimits(stats.f32(), bias, n);
+    state.limitsStats = stats.f32();
+    state.limitsBias = bias;
+  }
+  const ScreenLimits &limits = state.limits;
   parallelFor(rows, 1, [&](int64_t begin, int64_t end) {
     // Per thread, so a step allocates nothing once the first has run.
     thread_local ScreenScratch scratch;
