@@ -1,7 +1,10 @@
 #include "runtime/KernelCall.h"
 
+#include "runtime/ThreadPool.h"
+
 #include <HalideRuntime.h>
 
+#include <atomic>
 #include <limits>
 #include <utility>
 #include <mutex>
@@ -9,6 +12,7 @@
 
 // Weak: a process without kernels (runtime tests) has no Halide runtime.
 #pragma weak halide_set_error_handler
+#pragma weak halide_set_custom_do_par_for
 
 namespace txc::runtime {
 namespace {
@@ -25,10 +29,27 @@ void keepKernelError(void *, const char *message) {
     kernelError.pop_back();
 }
 
-void installKernelErrorHandler() {
+// The kernels' parallel loops run on the runtime's pool, so the process
+// has one set of threads, and its idle workers spin between a decode
+// step's kernels instead of sleeping the way Halide's own pool does.
+int runKernelTasks(void *context, halide_task_t task, int min, int size,
+                   uint8_t *closure) {
+  std::atomic<int> firstError{0};
+  runTasks(size, [&](int64_t i) {
+    int result = task(context, min + int(i), closure);
+    int none = 0;
+    if (result != 0)
+      firstError.compare_exchange_strong(none, result);
+  });
+  return firstError.load();
+}
+
+void installKernelHooks() {
   static const bool installed = [] {
     if (&halide_set_error_handler)
       halide_set_error_handler(keepKernelError);
+    if (&halide_set_custom_do_par_for)
+      halide_set_custom_do_par_for(runKernelTasks);
     return true;
   }();
   (void)installed;
@@ -181,7 +202,7 @@ Status callKernel(KernelFn kernel, const PlanStep &step,
     args.push_back(&s);
   args.push_back(&buffers.back().buffer);
 
-  installKernelErrorHandler();
+  installKernelHooks();
   if (int code = kernel(args.data()); code != 0) {
     std::string message = takeKernelError();
     return Status::failure("kernel '" + step.kernel + "' failed with code " +

@@ -1,6 +1,8 @@
 #include "runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -8,11 +10,28 @@
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace txc::runtime {
 namespace {
 
-// HL_NUM_THREADS when the environment sets it (so the kernels' pool and
-// ours agree), else one per core.
+void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// How long a worker looks for the next job before it sleeps, and how many
+// pauses the caller spends waiting for a job's last tasks before yielding.
+constexpr auto kIdleSpinTime = std::chrono::microseconds(500);
+constexpr int kPausesBeforeYield = 1 << 14;
+
+// HL_NUM_THREADS when the environment sets it (the variable users know from
+// Halide), else one per core.
 int defaultThreads() {
   if (const char *env = std::getenv("HL_NUM_THREADS")) {
     int n = std::atoi(env);
@@ -23,8 +42,10 @@ int defaultThreads() {
   return n ? static_cast<int>(n) : 1;
 }
 
-// Workers wait for a job, take chunks from a shared counter, and report
-// when their share is done. One job runs at a time.
+// Workers wait for a job and claim its tasks one at a time from a shared
+// counter. A kernel call lasts tens of microseconds in a decode step, so an
+// idle worker spins for a while before it sleeps: waking a sleeping thread
+// costs about as much as the call itself. One job runs at a time.
 class WorkerPool {
 public:
   explicit WorkerPool(int threads) {
@@ -43,64 +64,93 @@ public:
 
   int size() const { return static_cast<int>(workers.size()) + 1; }
 
-  void run(int64_t chunks, const std::function<void(int64_t)> &chunk) {
+  void run(int64_t tasks, const std::function<void(int64_t)> &task) {
     std::lock_guard<std::mutex> serial(jobMutex);
-    {
+    // Each job takes two epochs. The first closes the counter before the
+    // job's fields change, so a worker that read the last job's claim word
+    // cannot claim with it once it may read this job's fields.
+    uint64_t epoch = (claims.load(std::memory_order_relaxed) >> 32) + 2;
+    claims.store(((epoch - 1) << 32) | kNoTask);
+    job.store(&task, std::memory_order_relaxed);
+    total.store(tasks, std::memory_order_relaxed);
+    pending.store(tasks, std::memory_order_relaxed);
+    // seq_cst, paired with the sleeper count: a worker going to sleep
+    // either sees this epoch or is seen asleep and woken.
+    claims.store(epoch << 32);
+    if (sleepers.load() > 0) {
       std::lock_guard<std::mutex> lock(mutex);
-      job = &chunk;
-      total = chunks;
-      next = 0;
-      pending = chunks;
-      ++generation;
+      wake.notify_all();
     }
-    wake.notify_all();
-    drain();
-    std::unique_lock<std::mutex> lock(mutex);
-    done.wait(lock, [this] { return pending == 0; });
-    job = nullptr;
+    drain(epoch);
+    for (int spins = 0; pending.load(std::memory_order_acquire) > 0; ++spins)
+      pauseOrYield(spins);
   }
 
 private:
-  // Runs chunks of the current job until none are left.
-  void drain() {
+  static void pauseOrYield(int spins) {
+    if (spins < kPausesBeforeYield)
+      cpuRelax();
+    else
+      std::this_thread::yield();
+  }
+
+  // Runs tasks of job `epoch` until none are left. A claim succeeds only
+  // while the claim word is unchanged, the word is closed before a job's
+  // fields change, and a job cannot end while a claimed task runs: so the
+  // fields read here belong to the claimed task's job.
+  void drain(uint64_t epoch) {
     for (;;) {
-      int64_t i;
-      const std::function<void(int64_t)> *fn;
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!job || next >= total)
-          return;
-        i = next++;
-        fn = job;
-      }
-      (*fn)(i);
-      std::lock_guard<std::mutex> lock(mutex);
-      if (--pending == 0)
-        done.notify_all();
+      uint64_t claim = claims.load(std::memory_order_acquire);
+      int64_t index = int64_t(claim & 0xffffffffu);
+      if ((claim >> 32) != epoch ||
+          index >= total.load(std::memory_order_relaxed))
+        return;
+      if (!claims.compare_exchange_weak(claim, claim + 1,
+                                        std::memory_order_acq_rel))
+        continue;
+      (*job.load(std::memory_order_relaxed))(index);
+      pending.fetch_sub(1, std::memory_order_acq_rel);
     }
   }
 
   void work() {
     uint64_t seen = 0;
     for (;;) {
-      {
+      uint64_t epoch = claims.load(std::memory_order_acquire) >> 32;
+      auto until = std::chrono::steady_clock::now() + kIdleSpinTime;
+      for (int spins = 1; epoch == seen; ++spins) {
+        cpuRelax();
+        epoch = claims.load(std::memory_order_acquire) >> 32;
+        if (spins % 256 == 0 && std::chrono::steady_clock::now() > until)
+          break;
+      }
+      if (epoch == seen) {
         std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [&] { return stopping || generation != seen; });
+        sleepers.fetch_add(1);
+        wake.wait(lock, [&] {
+          epoch = claims.load() >> 32;
+          return stopping || epoch != seen;
+        });
+        sleepers.fetch_sub(1);
         if (stopping)
           return;
-        seen = generation;
       }
-      drain();
+      seen = epoch;
+      drain(epoch);
     }
   }
 
   std::vector<std::thread> workers;
   std::mutex jobMutex; // one job at a time
-  std::mutex mutex;
-  std::condition_variable wake, done;
-  const std::function<void(int64_t)> *job = nullptr;
-  int64_t total = 0, next = 0, pending = 0;
-  uint64_t generation = 0;
+  std::mutex mutex;    // guards sleeping and stopping
+  std::condition_variable wake;
+  // The current job's epoch (high 32 bits) and its next unclaimed task;
+  // kNoTask while the job's fields are being set.
+  static constexpr uint64_t kNoTask = 0xffffffffu;
+  std::atomic<uint64_t> claims{0};
+  std::atomic<const std::function<void(int64_t)> *> job{nullptr};
+  std::atomic<int64_t> total{0}, pending{0};
+  std::atomic<int> sleepers{0};
   bool stopping = false;
 };
 
@@ -141,30 +191,40 @@ int threadCount() {
   return configuredThreads ? configuredThreads : defaultThreads();
 }
 
+void runTasks(int64_t count, const std::function<void(int64_t)> &task) {
+  if (count <= 0)
+    return;
+  if (count == 1 || insideParallelFor) {
+    for (int64_t i = 0; i < count; ++i)
+      task(i);
+    return;
+  }
+  WorkerPool &workers = sharedPool();
+  if (workers.size() == 1) {
+    for (int64_t i = 0; i < count; ++i)
+      task(i);
+    return;
+  }
+  workers.run(count, [&](int64_t i) {
+    bool outer = insideParallelFor;
+    insideParallelFor = true;
+    task(i);
+    insideParallelFor = outer;
+  });
+}
+
 void parallelFor(int64_t count, int64_t grain,
                  const std::function<void(int64_t, int64_t)> &body) {
   if (count <= 0)
     return;
   grain = std::max<int64_t>(grain, 1);
-  int64_t maxChunks = (count + grain - 1) / grain;
-  if (maxChunks <= 1 || insideParallelFor) {
-    body(0, count);
-    return;
-  }
-  WorkerPool &workers = sharedPool();
-  int64_t chunks = std::min<int64_t>(maxChunks, workers.size());
-  if (chunks <= 1) {
-    body(0, count);
-    return;
-  }
+  int64_t threads = insideParallelFor ? 1 : sharedPool().size();
+  int64_t chunks = std::min<int64_t>((count + grain - 1) / grain, threads);
   int64_t per = (count + chunks - 1) / chunks;
-  workers.run(chunks, [&](int64_t c) {
-    bool outer = insideParallelFor;
-    insideParallelFor = true;
+  runTasks(chunks, [&](int64_t c) {
     int64_t begin = c * per, end = std::min(count, begin + per);
     if (begin < end)
       body(begin, end);
-    insideParallelFor = outer;
   });
 }
 

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <vector>
 
 using namespace txc::runtime;
@@ -20,6 +22,42 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
     });
     for (int64_t i = 0; i < count; ++i)
       ASSERT_EQ(seen[i].load(), 1) << count << " " << i;
+  }
+}
+
+TEST(ThreadPool, RunTasksRunsEachTaskOnce) {
+  for (int64_t count : {0, 1, 2, 33, 1000}) {
+    std::vector<std::atomic<int>> seen(count);
+    runTasks(count, [&](int64_t i) { seen[i]++; });
+    for (int64_t i = 0; i < count; ++i)
+      ASSERT_EQ(seen[i].load(), 1) << count << " " << i;
+  }
+}
+
+// Jobs back to back: a worker still leaving one job must not claim, or
+// run, a task of the next one twice or with the old job's function.
+TEST(ThreadPool, BackToBackJobsKeepTheirTasksApart) {
+  constexpr int kJobs = 200000;
+  std::vector<int64_t> sums(kJobs);
+  for (int job = 0; job < kJobs; ++job) {
+    std::atomic<int64_t> sum{0};
+    runTasks(1 + job % 5, [&](int64_t i) { sum += (job + 1) * (i + 1); });
+    sums[job] = sum.load();
+  }
+  for (int job = 0; job < kJobs; ++job) {
+    int64_t n = 1 + job % 5;
+    ASSERT_EQ(sums[job], (job + 1) * n * (n + 1) / 2) << job;
+  }
+}
+
+// A job that comes after the workers have gone to sleep still runs all of
+// its tasks (a lost wake-up would leave it waiting for ever).
+TEST(ThreadPool, JobsAfterAnIdlePauseRun) {
+  for (int round = 0; round < 5; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    std::atomic<int> ran{0};
+    runTasks(64, [&](int64_t) { ran++; });
+    ASSERT_EQ(ran.load(), 64) << round;
   }
 }
 
