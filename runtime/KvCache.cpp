@@ -38,18 +38,17 @@ void KvCache::touchAhead(int64_t needed) {
   const int64_t from = touched;
   touched = std::min(positionCapacity, needed + kTouchAhead);
   const int64_t pageFloats = kPageBytes / int64_t(sizeof(float));
-  parallelFor(rowCount * heads, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      float *run = storage + i * positionCapacity * headDim;
+  parallelFor(rowCount, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
       // One write per page of positions [from, touched): the first, then
       // each page boundary after it. Those positions are not yet written.
-      float *first = run + from * headDim, *last = run + touched * headDim;
+      float *first = at(r, from), *last = at(r, touched);
       *static_cast<volatile float *>(first) = 0.0f;
       uintptr_t page = (reinterpret_cast<uintptr_t>(first) / kPageBytes + 1) *
                        kPageBytes;
-      for (float *at = reinterpret_cast<float *>(page); at < last;
-           at += pageFloats)
-        *static_cast<volatile float *>(at) = 0.0f;
+      for (float *p = reinterpret_cast<float *>(page); p < last;
+           p += pageFloats)
+        *static_cast<volatile float *>(p) = 0.0f;
     }
   });
 }
@@ -58,16 +57,13 @@ TensorView KvCache::view() const {
   TensorView v;
   v.dtype = DType::F32;
   v.shape = {rowCount, heads, positions, headDim};
-  v.strides = {rowStride(), positionCapacity * headDim, headDim, 1};
+  v.strides = {rowStride(), headDim, positionStride(), 1};
   v.data = storage;
   return v;
 }
 
 void KvCache::copyRow(const float *from, float *to) const {
-  const int64_t used = positions * headDim;
-  for (int64_t h = 0; h < heads; ++h)
-    std::memcpy(to + h * positionCapacity * headDim,
-                from + h * positionCapacity * headDim, used * sizeof(float));
+  std::memcpy(to, from, positions * positionStride() * sizeof(float));
 }
 
 Status KvCache::reorder(const int32_t *origin, int64_t count,
@@ -92,30 +88,18 @@ Status KvCache::reorder(const int32_t *origin, int64_t count,
     if (isMoved[i] && r < i && isMoved[r] && slot[r] < 0)
       slot[r] = staged++;
   }
-  const int64_t rowFloats = heads * positions * headDim;
+  const int64_t rowFloats = positions * positionStride();
   if (static_cast<int64_t>(scratch.size()) < staged * rowFloats)
     scratch.resize(staged * rowFloats);
-  for (int64_t r = 0; r < rowCount; ++r) {
-    if (slot[r] < 0)
-      continue;
-    for (int64_t h = 0; h < heads; ++h)
-      std::memcpy(scratch.data() + slot[r] * rowFloats + h * positions * headDim,
-                  row(r) + h * positionCapacity * headDim,
-                  positions * headDim * sizeof(float));
-  }
+  for (int64_t r = 0; r < rowCount; ++r)
+    if (slot[r] >= 0)
+      copyRow(row(r), scratch.data() + slot[r] * rowFloats);
   for (int64_t i = 0; i < count; ++i) {
     if (!isMoved[i])
       continue;
     int32_t r = origin[i];
-    if (slot[r] < 0) {
-      copyRow(row(r), row(i));
-    } else {
-      for (int64_t h = 0; h < heads; ++h)
-        std::memcpy(row(i) + h * positionCapacity * headDim,
-                    scratch.data() + slot[r] * rowFloats +
-                        h * positions * headDim,
-                    positions * headDim * sizeof(float));
-    }
+    copyRow(slot[r] < 0 ? row(r) : scratch.data() + slot[r] * rowFloats,
+            row(i));
     ++moved;
   }
   rowCount = count;
@@ -134,7 +118,7 @@ Status KvCache::append(const TensorView &update) {
   touchAhead(positions + update.shape[2]);
   TensorView target = view();
   target.shape[2] = update.shape[2];
-  target.data = storage + positions * headDim;
+  target.data = at(0, positions);
   copyTensor(update, target);
   positions += update.shape[2];
   return Status::success();

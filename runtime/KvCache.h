@@ -1,7 +1,9 @@
 // The self-attention keys or values of one decoder layer while a batch is
-// decoded: storage for [rows, heads, capacity, headDim] allocated once, new
+// decoded: storage for [rows, capacity, heads, headDim] allocated once, new
 // positions written in place, and rows moved only when the hypotheses they
-// belong to change (beam search) or finished sentences leave.
+// belong to change (beam search) or finished sentences leave. A position of
+// a row is one contiguous run of all heads, so an append writes one run a
+// row and a row moves as one block, instead of a run a head in its own page.
 #pragma once
 
 #include "runtime/MemoryPlan.h"
@@ -48,6 +50,7 @@ public:
   int64_t rowsMoved() const { return moved; }
 
 private:
+  // Copies the held positions of a row (positions x heads x headDim).
   void copyRow(const float *from, float *to) const;
   // Writes once to each page positions [touched, needed + kTouchAhead) will
   // use, on all threads: a fresh page costs a fault, which would otherwise
@@ -55,7 +58,11 @@ private:
   void touchAhead(int64_t needed);
   static constexpr int64_t kTouchAhead = 16, kPageBytes = 4096;
   float *row(int64_t i) const { return storage + i * rowStride(); }
-  int64_t rowStride() const { return heads * positionCapacity * headDim; }
+  float *at(int64_t row, int64_t position) const {
+    return storage + row * rowStride() + position * positionStride();
+  }
+  int64_t positionStride() const { return heads * headDim; }
+  int64_t rowStride() const { return positionCapacity * positionStride(); }
 
   Arena memory; // 64-byte aligned, as kernels may assume
   float *storage = nullptr;

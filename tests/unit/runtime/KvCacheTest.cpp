@@ -53,7 +53,7 @@ TEST(KvCache, AppendsInPlace) {
   append(cache, {1, 2}, 1);
   EXPECT_EQ(cache.length(), 2);
   EXPECT_EQ(cache.view().data, storage);
-  EXPECT_EQ(cache.view().strides, (Dims{kHeads * 5 * kDim, 5 * kDim, kDim, 1}));
+  EXPECT_EQ(cache.view().strides, (Dims{5 * kHeads * kDim, kDim, kHeads * kDim, 1}));
   expectRows(cache, {1, 2});
 }
 
