@@ -6,14 +6,16 @@ usage: translate_bench.py [--build DIR] [--runs 5] [--workdir DIR] [--threads 2]
 Compiles examples/base (Transformer-base; random weights with seed 1, made when
 absent) with BUILD/tools/txc, makes 32 seeded random source lines of 20-40 ids,
 and translates them with exactly 32 target tokens each, greedy and with beam 4.
-`translate` runs once to warm up, then --runs times; its time is the process's
-wall time, start-up and model loading included (a one-line, one-token run
-shows about how much). bench/torch_translator.py runs in its own process per
-configuration with OpenMP OpenBLAS, warms up once and times --runs
-translations itself, loading excluded. Each time is the median of its runs;
-peak RSS is the whole process's. Two threads on two cores slow down badly when
-anything else runs, so the report says how much CPU other processes took
-meanwhile. Exit status 1 if greedy ids disagree.
+Each configuration runs in rounds, one txc run and one PyTorch run a round, so
+the two sides of a round see the machine in the same state (its speed drifts
+over tens of seconds); the ratio reported is the median of the rounds' ratios.
+`translate` runs once to warm up first; its time is the process's wall time,
+start-up and model loading included (a one-line, one-token run shows about how
+much). bench/torch_translator.py runs in its own process each round with OpenMP
+OpenBLAS, warms up once and times one translation itself, loading excluded.
+Times are medians of the rounds; peak RSS is the whole process's. Two threads on
+two cores slow down badly when anything else runs, so the report says how much
+CPU other processes took meanwhile. Exit status 1 if greedy ids disagree.
 """
 import argparse
 import json
@@ -40,7 +42,7 @@ TARGET_SPEEDUP, TARGET_RSS_MIB = 2.0, 400.0
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--build", default=os.path.join(REPO, "build"), help="build dir holding tools/txc")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per configuration (at least 5)")
+    parser.add_argument("--runs", type=int, default=5, help="rounds per configuration (at least 5)")
     parser.add_argument("--workdir", default="/tmp/txc-translate-bench")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
@@ -125,37 +127,39 @@ class OtherCpu:
         return max(0.0, (busy1 - busy0) / ((t1 - t0) * os.cpu_count()))
 
 
-def bench_txc(out_dir, sources, beam, args):
+def bench_config(out_dir, sources, beam, args):
+    """Runs `rounds` of (txc, PyTorch) for one configuration; returns (txc, torch, round ratios)."""
     translate = [os.path.join(out_dir, "translate"), "--ids", "--batch-size", str(LINES),
                  "--threads", str(args.threads)]
-    output = os.path.join(args.workdir, f"txc-beam{beam}.ids")
-    run_measured(translate + decoding_flags(beam), sources, output)  # warm-up
+    txc_ids = os.path.join(args.workdir, f"txc-beam{beam}.ids")
+    torch_ids = os.path.join(args.workdir, f"torch-beam{beam}.ids")
+    report = os.path.join(args.workdir, f"torch-beam{beam}.json")
+    torch_command = [PYTHON, os.path.join(REPO, "bench", "torch_translator.py"), SPEC, *decoding_flags(beam),
+                     "--threads", str(args.threads), "--warmup", "1", "--runs", "1", "--report", report]
+    run_measured(translate + decoding_flags(beam), sources, txc_ids)  # warm-up
+    txc_runs, torch_runs, timings = [], [], []
     other = OtherCpu().start()
-    runs = [run_measured(translate + decoding_flags(beam), sources, output) for _ in range(args.runs)]
+    for _ in range(args.runs):
+        txc_runs.append(run_measured(translate + decoding_flags(beam), sources, txc_ids))
+        torch_runs.append(run_measured(torch_command, sources, torch_ids, torch_environment(args.threads)))
+        with open(report) as f:
+            timings.append(json.load(f))
     other = other.stop()
+    blas = timings[-1]["blas"]
+    if not any(path.startswith(OPENMP_OPENBLAS) for path in blas):
+        sys.exit(f"translate_bench: PyTorch did not load OpenMP OpenBLAS: {blas}")
     one_line = os.path.join(args.workdir, "one-line.ids")  # start-up and model loading
     startup = [run_measured(translate + decoding_flags(beam, 1), one_line, os.devnull)[0]
                for _ in range(args.runs)]
-    return {"seconds": statistics.median(s for s, _ in runs), "all": [s for s, _ in runs],
-            "rss": max(r for _, r in runs),
-            "startup_seconds": statistics.median(startup), "other_cpu": other, "ids": read_ids(output)}
-
-
-def bench_torch(sources, beam, args):
-    output = os.path.join(args.workdir, f"torch-beam{beam}.ids")
-    report = os.path.join(args.workdir, f"torch-beam{beam}.json")
-    command = [PYTHON, os.path.join(REPO, "bench", "torch_translator.py"), SPEC, *decoding_flags(beam),
-               "--threads", str(args.threads), "--warmup", "1", "--runs", str(args.runs),
-               "--report", report]
-    other = OtherCpu().start()
-    _, rss = run_measured(command, sources, output, torch_environment(args.threads))
-    other = other.stop()
-    with open(report) as f:
-        timing = json.load(f)
-    if not any(path.startswith(OPENMP_OPENBLAS) for path in timing["blas"]):
-        sys.exit(f"translate_bench: PyTorch did not load OpenMP OpenBLAS: {timing['blas']}")
-    return {"seconds": timing["median_seconds"], "all": timing["run_seconds"], "rss": rss, "blas": timing["blas"],
-            "load_seconds": timing["load_seconds"], "other_cpu": other, "ids": read_ids(output)}
+    txc_seconds = [s for s, _ in txc_runs]
+    torch_seconds = [t["run_seconds"][0] for t in timings]
+    txc = {"seconds": statistics.median(txc_seconds), "all": txc_seconds, "rss": max(r for _, r in txc_runs),
+           "startup_seconds": statistics.median(startup), "ids": read_ids(txc_ids)}
+    torch_run = {"seconds": statistics.median(torch_seconds), "all": torch_seconds,
+                 "rss": max(r for _, r in torch_runs), "blas": blas,
+                 "load_seconds": statistics.median(t["load_seconds"] for t in timings), "ids": read_ids(torch_ids)}
+    ratios = [t / x for t, x in zip(torch_seconds, txc_seconds)]
+    return txc, torch_run, {"ratios": ratios, "other_cpu": other}
 
 
 def read_ids(path):
@@ -174,31 +178,31 @@ def agreement(first, second):
 def print_report(results, args):
     tokens = LINES * TARGET_TOKENS
     print(f"\n{LINES} lines x {TARGET_TOKENS} target tokens, --threads {args.threads}, "
-          f"median of {args.runs} runs after 1 warm-up")
+          f"{args.runs} rounds of one txc run and one PyTorch run, each after a warm-up")
     header = ("config", "txc tok/s", "torch tok/s", "txc/torch", "txc RSS MiB", "torch RSS MiB", "ids agree")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
-    for name, txc, torch_run, (lines, same, total) in results:
+    for name, txc, torch_run, rounds, (lines, same, total) in results:
         print(f"| {name} | {tokens / txc['seconds']:.1f} | {tokens / torch_run['seconds']:.1f} | "
-              f"{torch_run['seconds'] / txc['seconds']:.2f}x | {txc['rss']:.0f} | {torch_run['rss']:.0f} | "
+              f"{statistics.median(rounds['ratios']):.2f}x | {txc['rss']:.0f} | {torch_run['rss']:.0f} | "
               f"{lines}/{LINES} lines, {100.0 * same / max(total, 1):.1f}% tokens |")
     print("\ntxc: wall time of whole `translate` processes (start-up + model loading + translation);"
           "\ntorch: the translation loop alone (encoder + search), timed inside the process.")
     busiest = 0.0
     spread = lambda run: f"{run['seconds']:.3f} s (runs {min(run['all']):.3f}-{max(run['all']):.3f})"  # noqa: E731
-    for name, txc, torch_run, _ in results:
+    for name, txc, torch_run, rounds, _ in results:
         startup = txc["startup_seconds"]
         print(f"  {name}: txc {spread(txc)}, start-up + loading ~{startup:.3f} s of it (one line, one "
               f"token; without it {tokens / max(txc['seconds'] - startup, 1e-9):.1f} tok/s); "
               f"torch {spread(torch_run)} + {torch_run['load_seconds']:.2f} s loading, untimed")
-        print(f"  {name}: other processes took {100 * txc['other_cpu']:.0f}% of the CPUs during txc, "
-              f"{100 * torch_run['other_cpu']:.0f}% during torch")
-        busiest = max(busiest, txc["other_cpu"], torch_run["other_cpu"])
+        print(f"  {name}: ratio of each round {', '.join(f'{r:.2f}' for r in rounds['ratios'])}; "
+              f"other processes took {100 * rounds['other_cpu']:.0f}% of the CPUs meanwhile")
+        busiest = max(busiest, rounds["other_cpu"])
     if busiest > 0.05:
         print("WARNING: the machine was busy; two-thread timings (PyTorch's OpenMP most) are unreliable. "
               "Rerun when it is idle.")
     print(f"torch BLAS: {', '.join(results[0][2]['blas'])}\n")
-    ratios = {name: torch_run["seconds"] / txc["seconds"] for name, txc, torch_run, _ in results}
+    ratios = {name: statistics.median(rounds["ratios"]) for name, _, _, rounds, _ in results}
     greedy_rss = results[0][1]["rss"]
     targets = ((f"greedy >= {TARGET_SPEEDUP:.1f}x PyTorch", ratios["greedy"] >= TARGET_SPEEDUP,
                 f"{ratios['greedy']:.2f}x"),
@@ -220,11 +224,10 @@ def main(argv=None):
     results = []
     for name, beam in CONFIGS:
         print(f"running {name} ...", flush=True)
-        txc = bench_txc(out_dir, sources, beam, args)
-        torch_run = bench_torch(sources, beam, args)
-        results.append((name, txc, torch_run, agreement(txc["ids"], torch_run["ids"])))
+        txc, torch_run, rounds = bench_config(out_dir, sources, beam, args)
+        results.append((name, txc, torch_run, rounds, agreement(txc["ids"], torch_run["ids"])))
     print_report(results, args)
-    greedy_lines = results[0][3][0]
+    greedy_lines = results[0][4][0]
     if greedy_lines != LINES:
         print(f"translate_bench: greedy ids differ on {LINES - greedy_lines} of {LINES} lines", file=sys.stderr)
         return 1
