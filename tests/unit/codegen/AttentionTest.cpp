@@ -37,12 +37,21 @@ class AttentionKernel : public ::testing::Test {
 protected:
   std::mt19937 rng{51};
 
-  // The first `keys` positions of a random cache of `capacity` positions.
+  // The first `keys` positions of random keys or values of `capacity`
+  // positions, laid out as the runtime holds them: the encoder's
+  // [rows, heads, positions, headDim] output for key rows, else a KV cache,
+  // [rows, capacity, heads, headDim].
   Halide::Buffer<float> cacheView(const AttentionCase &c, int headDim) {
     int capacity = std::max(c.cacheCapacity, c.keys);
-    int rows = c.keyRows.empty() ? c.batch : c.keyBatch;
+    if (!c.keyRows.empty()) {
+      Halide::Buffer<float> encoder =
+          randomTensor({c.keyBatch, c.heads, capacity, headDim}, rng);
+      encoder.crop(1, 0, c.keys);
+      return encoder;
+    }
     Halide::Buffer<float> cache =
-        randomTensor({rows, c.heads, capacity, headDim}, rng);
+        randomTensor({c.batch, capacity, c.heads, headDim}, rng);
+    cache.transpose(1, 2); // Halide dims, innermost first: d, position, head
     cache.crop(1, 0, c.keys);
     return cache;
   }
