@@ -136,12 +136,13 @@ def bench_config(out_dir, sources, beam, args):
     report = os.path.join(args.workdir, f"torch-beam{beam}.json")
     torch_command = [PYTHON, os.path.join(REPO, "bench", "torch_translator.py"), SPEC, *decoding_flags(beam),
                      "--threads", str(args.threads), "--warmup", "1", "--runs", "1", "--report", report]
+    torch_env = torch_environment(args.threads)
     run_measured(translate + decoding_flags(beam), sources, txc_ids)  # warm-up
     txc_runs, torch_runs, timings = [], [], []
     other = OtherCpu().start()
     for _ in range(args.runs):
         txc_runs.append(run_measured(translate + decoding_flags(beam), sources, txc_ids))
-        torch_runs.append(run_measured(torch_command, sources, torch_ids, torch_environment(args.threads)))
+        torch_runs.append(run_measured(torch_command, sources, torch_ids, torch_env))
         with open(report) as f:
             timings.append(json.load(f))
     other = other.stop()

@@ -20,9 +20,9 @@ inline int64_t gemmTileRows(int64_t vectorWidth) {
 /// Panels of `panelWidth` columns per parallel task of an n x k GEMM: as
 /// many as fill half of an L2 of `l2Bytes`, but no more than a thirty-second
 /// of all panels. A decoder step's GEMM is tens of microseconds, and a
-/// thread that wakes late leaves the other a task more to run: with 8 tasks
-/// that is an eighth of the GEMM (measured: 32 tasks cut greedy's decoder
-/// GEMMs by about 8%).
+/// thread that starts late (a wake-up, the machine's other load) leaves the
+/// other a task more to run: with 8 tasks that is an eighth of the GEMM
+/// (measured: 32 tasks cut greedy's decoder GEMMs by about 8%).
 inline int64_t gemmPanelsPerTask(int64_t n, int64_t k, int64_t panelWidth,
                                  int64_t l2Bytes) {
   int64_t panels = (n + panelWidth - 1) / panelWidth;

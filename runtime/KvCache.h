@@ -57,7 +57,7 @@ private:
   // be taken one at a time inside append's copy.
   void touchAhead(int64_t needed);
   static constexpr int64_t kTouchAhead = 16, kPageBytes = 4096;
-  float *row(int64_t i) const { return storage + i * rowStride(); }
+  float *row(int64_t i) const { return at(i, 0); }
   float *at(int64_t row, int64_t position) const {
     return storage + row * rowStride() + position * positionStride();
   }

@@ -194,12 +194,14 @@ int threadCount() {
 void runTasks(int64_t count, const std::function<void(int64_t)> &task) {
   if (count <= 0)
     return;
-  if (count == 1 || insideParallelFor || sharedPool().size() == 1) {
+  WorkerPool *workers =
+      count > 1 && !insideParallelFor ? &sharedPool() : nullptr;
+  if (!workers || workers->size() == 1) {
     for (int64_t i = 0; i < count; ++i)
       task(i);
     return;
   }
-  sharedPool().run(count, [&](int64_t i) {
+  workers->run(count, [&](int64_t i) {
     bool outer = insideParallelFor;
     insideParallelFor = true;
     task(i);

@@ -117,7 +117,7 @@ TEST(KvCache, ReorderMatchesGather) {
 TEST(KvCache, AppendsAcrossPagesKeepEveryPosition) {
   KvCache cache;
   std::vector<float> scratch;
-  const int64_t capacity = 700; // 700 * kDim floats: about 8 KB a run
+  const int64_t capacity = 700; // a row: 700 * kHeads * kDim floats
   for (int round = 0; round < 2; ++round) {
     ASSERT_TRUE(cache.reset(3, 3, kHeads, capacity, kDim).ok());
     std::vector<int> tags = {1, 2, 3};
