@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace txc::runtime {
 
@@ -21,6 +22,11 @@ Status KvCache::reset(int64_t rows, int64_t rowCap, int64_t h,
   if (!storage)
     return Status::failure("cannot allocate a KV cache of " +
                            std::to_string(bytes) + " bytes");
+  if (rowCap * capacity > std::numeric_limits<int32_t>::max())
+    return Status::failure("KV cache of " + std::to_string(rowCap) +
+                           " rows and " + std::to_string(capacity) +
+                           " positions has too many entries to track");
+  writer.resize(rowCap * capacity);
   rowCount = rows;
   rowCapacity = rowCap;
   heads = h;
@@ -29,6 +35,7 @@ Status KvCache::reset(int64_t rows, int64_t rowCap, int64_t h,
   positions = 0;
   touched = 0;
   moved = 0;
+  movedPositions = 0;
   return Status::success();
 }
 
@@ -62,8 +69,24 @@ TensorView KvCache::view() const {
   return v;
 }
 
-void KvCache::copyRow(const float *from, float *to) const {
-  std::memcpy(to, from, positions * positionStride() * sizeof(float));
+void KvCache::copyPositions(const float *fromRow, float *toRow,
+                            int64_t first) const {
+  const int64_t offset = first * positionStride();
+  std::memcpy(toRow + offset, fromRow + offset,
+              (positions - first) * positionStride() * sizeof(float));
+}
+
+int64_t KvCache::firstUnshared(const int32_t *a, const int32_t *b) const {
+  int64_t p = 0;
+  while (p < positions && a[p] == b[p])
+    ++p;
+  return p;
+}
+
+void KvCache::markRowsAsOwnWriters() {
+  for (int64_t r = 0; r < rowCount; ++r)
+    for (int64_t p = 0; p < positions; ++p)
+      writer[r * positionCapacity + p] = int32_t(p * rowCapacity + r);
 }
 
 Status KvCache::reorder(const int32_t *origin, int64_t count,
@@ -71,21 +94,33 @@ Status KvCache::reorder(const int32_t *origin, int64_t count,
   if (count < 0 || count > rowCapacity)
     return Status::failure("KV cache reorder to " + std::to_string(count) +
                            " rows exceeds its " + std::to_string(rowCapacity));
-  std::vector<bool> isMoved(std::max(count, rowCount), false);
-  for (int64_t i = 0; i < count; ++i) {
+  for (int64_t i = 0; i < count; ++i)
     if (origin[i] < 0 || origin[i] >= rowCount)
       return Status::failure("origin row " + std::to_string(origin[i]) +
                              " is outside the cache's " +
                              std::to_string(rowCount) + " rows");
-    isMoved[i] = origin[i] != i;
-  }
+  // The writers of each held row before any is overwritten, `positions`
+  // apart.
+  writerBefore.resize(rowCount * positions);
+  for (int64_t r = 0; r < rowCount; ++r)
+    std::copy_n(writer.begin() + r * positionCapacity, positions,
+                writerBefore.begin() + r * positions);
+  auto writersBefore = [&](int64_t r) { return writerBefore.data() + r * positions; };
+  // Row i is copied from its first position not shared with its origin; a
+  // row past the old count holds nothing yet.
+  std::vector<int64_t> firstCopied(std::max(count, rowCount), positions);
+  for (int64_t i = 0; i < count; ++i)
+    if (origin[i] != i)
+      firstCopied[i] =
+          i < rowCount ? firstUnshared(writersBefore(i), writersBefore(origin[i])) : 0;
+  auto isMoved = [&](int64_t i) { return firstCopied[i] < positions; };
   // Rows are written in increasing order, so row r needs saving only if it
   // is overwritten and a later row reads it.
   std::vector<int64_t> slot(rowCount, -1);
   int64_t staged = 0;
   for (int64_t i = 0; i < count; ++i) {
     int32_t r = origin[i];
-    if (isMoved[i] && r < i && isMoved[r] && slot[r] < 0)
+    if (isMoved(i) && r < i && isMoved(r) && slot[r] < 0)
       slot[r] = staged++;
   }
   const int64_t rowFloats = positions * positionStride();
@@ -93,14 +128,17 @@ Status KvCache::reorder(const int32_t *origin, int64_t count,
     scratch.resize(staged * rowFloats);
   for (int64_t r = 0; r < rowCount; ++r)
     if (slot[r] >= 0)
-      copyRow(row(r), scratch.data() + slot[r] * rowFloats);
+      copyPositions(row(r), scratch.data() + slot[r] * rowFloats, 0);
   for (int64_t i = 0; i < count; ++i) {
-    if (!isMoved[i])
+    if (!isMoved(i))
       continue;
     int32_t r = origin[i];
-    copyRow(slot[r] < 0 ? row(r) : scratch.data() + slot[r] * rowFloats,
-            row(i));
+    copyPositions(slot[r] < 0 ? row(r) : scratch.data() + slot[r] * rowFloats,
+                  row(i), firstCopied[i]);
+    std::copy_n(writersBefore(r), positions,
+                writer.begin() + i * positionCapacity);
     ++moved;
+    movedPositions += positions - firstCopied[i];
   }
   rowCount = count;
   return Status::success();
@@ -120,6 +158,9 @@ Status KvCache::append(const TensorView &update) {
   target.shape[2] = update.shape[2];
   target.data = at(0, positions);
   copyTensor(update, target);
+  for (int64_t r = 0; r < rowCount; ++r)
+    for (int64_t p = positions; p < positions + update.shape[2]; ++p)
+      writer[r * positionCapacity + p] = int32_t(p * rowCapacity + r);
   positions += update.shape[2];
   return Status::success();
 }
@@ -134,6 +175,8 @@ Status KvCache::assign(const TensorView &value) {
                            std::to_string(positionCapacity) + " positions");
   rowCount = value.shape[0];
   positions = value.shape[2];
+  // New entries, shared with no other row.
+  markRowsAsOwnWriters();
   // Touching ahead must start past the positions now held.
   touched = std::max(touched, positions);
   if (value.data == storage && value.strides == view().strides)

@@ -4,6 +4,11 @@
 // belong to change (beam search) or finished sentences leave. A position of
 // a row is one contiguous run of all heads, so an append writes one run a
 // row and a row moves as one block, instead of a run a head in its own page.
+//
+// The cache remembers which append wrote each held (row, position). In a
+// beam, a hypothesis that takes another's row shares with the row's last
+// holder every position their common ancestor wrote, so a reorder copies
+// only the positions past the point where the two lines parted.
 #pragma once
 
 #include "runtime/MemoryPlan.h"
@@ -31,9 +36,10 @@ public:
   TensorView view() const;
 
   // Makes row i hold what row origin[i] held, for i < count, and sets rows
-  // to count. Rows with origin[i] == i are not touched (an identity origin
-  // copies nothing); `scratch` holds rows that are overwritten before they
-  // are read.
+  // to count. Only the positions where row i's entries came from another
+  // append than origin[i]'s are copied, so rows with origin[i] == i are not
+  // touched (an identity origin copies nothing); `scratch` holds rows that
+  // are overwritten before they are read.
   Status reorder(const int32_t *origin, int64_t count,
                  std::vector<float> &scratch);
 
@@ -45,13 +51,19 @@ public:
   // a cache a kernel computed outside the storage.
   Status assign(const TensorView &value);
 
-  // Rows copied by reorder() since reset(), to check identity reorders are
-  // free.
+  // Rows and positions copied by reorder() since reset(), to check that
+  // identity reorders are free and shared positions stay in place.
   int64_t rowsMoved() const { return moved; }
+  int64_t positionsMoved() const { return movedPositions; }
 
 private:
-  // Copies the held positions of a row (positions x heads x headDim).
-  void copyRow(const float *from, float *to) const;
+  // Copies positions [first, length) of a row (each heads x headDim).
+  void copyPositions(const float *fromRow, float *toRow, int64_t first) const;
+  // The first held position at which two rows' writers (length() each)
+  // differ, or length() when the rows share every position.
+  int64_t firstUnshared(const int32_t *a, const int32_t *b) const;
+  // Marks the held positions of every row as written by the row itself.
+  void markRowsAsOwnWriters();
   // Writes once to each page positions [touched, needed + kTouchAhead) will
   // use, on all threads: a fresh page costs a fault, which would otherwise
   // be taken one at a time inside append's copy.
@@ -66,8 +78,13 @@ private:
 
   Arena memory; // 64-byte aligned, as kernels may assume
   float *storage = nullptr;
+  // writer[row * capacity + position]: the append that wrote the entries
+  // there, as position * rowCapacity + the row that appended them; unique
+  // in a batch, since positions are appended once.
+  std::vector<int32_t> writer, writerBefore;
   int64_t rowCount = 0, rowCapacity = 0, heads = 0, positionCapacity = 0,
-          headDim = 0, positions = 0, touched = 0, moved = 0;
+          headDim = 0, positions = 0, touched = 0, moved = 0,
+          movedPositions = 0;
 };
 
 } // namespace txc::runtime

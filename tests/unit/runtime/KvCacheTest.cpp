@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 using namespace txc::runtime;
 using namespace txc::runtime::testing;
 
@@ -29,19 +31,31 @@ void append(KvCache &cache, const std::vector<int> &tags, int position) {
   ASSERT_TRUE(s.ok()) << s.message();
 }
 
-// Checks row r of the cache holds the entries of tags[r] at every position.
-void expectRows(const KvCache &cache, const std::vector<int> &tags) {
+// Checks row r of the cache holds, at each position p, the entries that
+// were appended with tag written[r][p].
+void expectEntries(const KvCache &cache,
+                   const std::vector<std::vector<int>> &written) {
   TensorView v = cache.view();
-  ASSERT_EQ(v.shape, (Dims{int64_t(tags.size()), kHeads, cache.length(), kDim}));
-  for (size_t r = 0; r < tags.size(); ++r)
+  ASSERT_EQ(v.shape[0], int64_t(written.size()));
+  for (size_t r = 0; r < written.size(); ++r) {
+    ASSERT_EQ(v.shape, (Dims{v.shape[0], kHeads, int64_t(written[r].size()), kDim}));
     for (int h = 0; h < kHeads; ++h)
       for (int p = 0; p < cache.length(); ++p)
         for (int i = 0; i < kDim; ++i) {
           float got = v.f32()[r * v.strides[0] + h * v.strides[1] +
                               p * v.strides[2] + i];
-          ASSERT_EQ(got, tags[r] * 1000 + h * 100 + p * 10 + i)
+          ASSERT_EQ(got, written[r][p] * 1000 + h * 100 + p * 10 + i)
               << "row " << r << " head " << h << " pos " << p;
         }
+  }
+}
+
+// Checks row r of the cache holds the entries of tags[r] at every position.
+void expectRows(const KvCache &cache, const std::vector<int> &tags) {
+  std::vector<std::vector<int>> written;
+  for (int tag : tags)
+    written.push_back(std::vector<int>(cache.length(), tag));
+  expectEntries(cache, written);
 }
 
 TEST(KvCache, AppendsInPlace) {
@@ -109,6 +123,76 @@ TEST(KvCache, ReorderMatchesGather) {
   expectRows(cache, {13, 12, 12, 15, 14});
   append(cache, {13, 12, 12, 15, 14}, 2);
   expectRows(cache, {13, 12, 12, 15, 14});
+}
+
+TEST(KvCache, ReorderCopiesOnlyPositionsRowsDoNotShare) {
+  // Beam 2 of one sentence. Step 1 expands row 0 into both rows; after
+  // step 2, row 1's hypothesis dies and row 0 feeds both again. Row 1
+  // shares position 0 (the start) and 1 with row 0: only position 2 moves.
+  KvCache cache;
+  std::vector<float> scratch;
+  ASSERT_TRUE(cache.reset(1, 2, kHeads, 4, kDim).ok());
+  append(cache, {1}, 0);
+  int32_t expand[] = {0, 0};
+  ASSERT_TRUE(cache.reorder(expand, 2, scratch).ok());
+  EXPECT_EQ(cache.positionsMoved(), 1);
+  append(cache, {1, 2}, 1);
+  int32_t keep[] = {0, 0};
+  ASSERT_TRUE(cache.reorder(keep, 2, scratch).ok());
+  EXPECT_EQ(cache.positionsMoved(), 2); // position 1 only
+  append(cache, {3, 4}, 2);
+  expectEntries(cache, {{1, 1, 3}, {1, 1, 4}});
+  ASSERT_TRUE(cache.reorder(keep, 2, scratch).ok());
+  EXPECT_EQ(cache.positionsMoved(), 3); // position 2 only
+  EXPECT_EQ(cache.rowsMoved(), 3);
+  expectEntries(cache, {{1, 1, 3}, {1, 1, 3}});
+}
+
+// Random beam steps over several sentences, some finishing, checked against
+// a plain copy of every row: skipping shared positions and staging rows
+// that are overwritten before they are read give the same entries.
+TEST(KvCache, ReordersMatchCopyingWholeRows) {
+  KvCache cache;
+  std::vector<float> scratch;
+  const int sentences = 3, beam = 3, steps = 12;
+  ASSERT_TRUE(cache.reset(sentences, sentences * beam, kHeads, steps, kDim).ok());
+  std::mt19937 rng(7);
+  std::vector<std::vector<int>> written(sentences);
+  std::vector<int> rowSentence = {0, 1, 2};
+  int tag = 1;
+  for (int step = 0; step < steps; ++step) {
+    std::vector<int> tags;
+    for (auto &row : written) {
+      row.push_back(tag);
+      tags.push_back(tag++);
+    }
+    append(cache, tags, step);
+    expectEntries(cache, written);
+    // Each sentence left keeps `beam` rows taken from its own, in a random
+    // order; sentence 1 finishes after step 5.
+    std::vector<int32_t> origin;
+    std::vector<int> nextSentence;
+    for (int s = 0; s < sentences; ++s) {
+      if (s == 1 && step >= 5)
+        continue;
+      std::vector<int32_t> own;
+      for (size_t r = 0; r < rowSentence.size(); ++r)
+        if (rowSentence[r] == s)
+          own.push_back(int32_t(r));
+      for (int b = 0; b < beam; ++b) {
+        origin.push_back(own[rng() % own.size()]);
+        nextSentence.push_back(s);
+      }
+    }
+    std::vector<std::vector<int>> next;
+    for (int32_t o : origin)
+      next.push_back(written[o]);
+    ASSERT_TRUE(cache.reorder(origin.data(), int64_t(origin.size()), scratch).ok());
+    written = next;
+    rowSentence = nextSentence;
+    expectEntries(cache, written);
+  }
+  EXPECT_LT(cache.positionsMoved(), cache.rowsMoved() * steps);
 }
 
 // Long enough that each row's run of positions spans pages, which appends
