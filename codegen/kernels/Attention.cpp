@@ -40,6 +40,10 @@ constexpr int kDecodeKeyBlock = 64;
 constexpr int kScoreUnroll = 8;
 // Queries per unrolled step of the prefill block output tile.
 constexpr int kOutputUnroll = 4;
+// Rows per decode task when rows name their K/V rows: a sentence's beam
+// hypotheses sit in consecutive rows and read the same keys, so one thread
+// fetches them from memory and its next rows find them in its cache.
+constexpr int kSharedKeyRowsPerTask = 4;
 
 const float kMinusInf = -std::numeric_limits<float>::infinity();
 
@@ -168,18 +172,25 @@ TailStrategy headDimTail(int headDim, int vectorWidth) {
 }
 
 // The output's loops. Prefill: query tiles of all heads and rows in
-// parallel. Decode: rows in parallel, each task walking its row's heads in
-// turn, so that it streams the row's K/V (contiguous in a KV cache or the
-// encoder's [B, H, S, Dh] output) instead of 8 tasks each fetching a piece.
-// The state of a query tile is computed once, at the loop `at` returns.
+// parallel. Decode: `rowsPerTask` rows a task, each task walking its rows'
+// heads in turn, so that it streams a row's K/V (contiguous in a KV cache or
+// the encoder's [B, H, S, Dh] output) instead of 8 tasks each fetching a
+// piece. The state of a query tile is computed once, at the loop `at`
+// returns.
 Var scheduleOutput(AttentionFuncs &f, int vectorWidth, int queryTile,
-                   bool headsPerTask) {
+                   bool headsPerTask, int rowsPerTask = 1) {
   Var tile("tile"), inTile("in_tile"), headTile("head_tile"), task("task");
   f.out.split(f.i, tile, inTile, queryTile, TailStrategy::GuardWithIf)
       .reorder(f.d, inTile, tile, f.h, f.b)
       .vectorize(f.d, vectorWidth, TailStrategy::GuardWithIf);
   if (headsPerTask) {
-    f.out.parallel(f.b);
+    if (rowsPerTask > 1) {
+      Var rowTask("row_task"), rowInTask("row_in_task");
+      f.out.split(f.b, rowTask, rowInTask, rowsPerTask, TailStrategy::GuardWithIf)
+          .parallel(rowTask);
+    } else {
+      f.out.parallel(f.b);
+    }
     f.state.compute_at(f.out, tile);
     return tile;
   }
@@ -225,11 +236,13 @@ void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
     f.blockOut.update().unroll(d);
 }
 
-void scheduleDecode(AttentionFuncs &f, int vectorWidth, int headDim) {
+void scheduleDecode(AttentionFuncs &f, int vectorWidth, int headDim,
+                    bool keyRows) {
   const Var &d = f.d, &lane = f.lane, &j = f.j;
   const TailStrategy tail = headDimTail(headDim, vectorWidth);
   const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
-  Var at = scheduleOutput(f, vectorWidth, 1, true);
+  Var at = scheduleOutput(f, vectorWidth, 1, true,
+                          keyRows ? kSharedKeyRowsPerTask : 1);
   f.query.compute_at(f.out, at).vectorize(d, vectorWidth, tail);
   f.state.vectorize(d, vectorWidth, tail);
   f.state.update().reorder(d, lane, rb).vectorize(d, vectorWidth, tail);
@@ -290,7 +303,7 @@ AttentionPipeline buildAttention(const AttentionParams &params,
   f.queriesInner = !decode;
   defineAttention(f, params, attention, keyBlock, decode ? 1 : queryTile);
   if (decode)
-    scheduleDecode(f, vectorWidth, headDim);
+    scheduleDecode(f, vectorWidth, headDim, params.keyRows);
   else
     schedulePrefill(f, vectorWidth, queryTile, headDim);
 
