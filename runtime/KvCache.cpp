@@ -16,16 +16,16 @@ Status KvCache::reset(int64_t rows, int64_t rowCap, int64_t h,
                            std::to_string(h) + " heads, " +
                            std::to_string(capacity) + " positions, " +
                            std::to_string(dim) + " features");
+  if (rowCap * capacity > std::numeric_limits<int32_t>::max())
+    return Status::failure("KV cache of " + std::to_string(rowCap) +
+                           " rows and " + std::to_string(capacity) +
+                           " positions has too many entries to track");
   // Left uninitialised: only the positions written are ever read.
   int64_t bytes = rowCap * h * capacity * dim * 4;
   storage = reinterpret_cast<float *>(memory.reserve(bytes));
   if (!storage)
     return Status::failure("cannot allocate a KV cache of " +
                            std::to_string(bytes) + " bytes");
-  if (rowCap * capacity > std::numeric_limits<int32_t>::max())
-    return Status::failure("KV cache of " + std::to_string(rowCap) +
-                           " rows and " + std::to_string(capacity) +
-                           " positions has too many entries to track");
   writer.resize(rowCap * capacity);
   rowCount = rows;
   rowCapacity = rowCap;
