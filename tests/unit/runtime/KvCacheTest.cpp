@@ -251,6 +251,21 @@ PlanFunction cacheStepPlan(bool extraReadUse) {
   return f.fn;
 }
 
+// Runs cacheStepPlan on `cache` with `origin` and the entries of `tags` at
+// `position` as the update.
+Status runCacheStep(PlanExecutor &e, KvCache &cache, std::vector<int32_t> origin,
+                    const std::vector<int> &tags, int position,
+                    std::vector<Binding> &results) {
+  std::vector<float> update = entries(tags, position);
+  int64_t rows = int64_t(tags.size());
+  return e.run({Binding::ofCache(cache),
+                Binding::ofTensor(TensorView(DType::I32, {int64_t(origin.size())},
+                                             origin.data())),
+                Binding::ofTensor(TensorView(DType::F32, {rows, kHeads, 1, kDim},
+                                             update.data()))},
+               results);
+}
+
 TEST(KvCache, ExecutorReadsAndAppendsInPlace) {
   PlanFunction fn = cacheStepPlan(false);
   std::unique_ptr<PlanExecutor> e;
@@ -259,26 +274,14 @@ TEST(KvCache, ExecutorReadsAndAppendsInPlace) {
   ASSERT_TRUE(cache.reset(2, 4, kHeads, 4, kDim).ok());
   void *storage = cache.view().data;
   std::vector<Binding> results;
-  std::vector<int32_t> origin = {0, 1};
-  std::vector<float> update = entries({1, 2}, 0);
-  Status s = e->run({Binding::ofCache(cache),
-                     Binding::ofTensor(TensorView(DType::I32, {2}, origin.data())),
-                     Binding::ofTensor(TensorView(DType::F32, {2, kHeads, 1, kDim},
-                                                  update.data()))},
-                    results);
+  Status s = runCacheStep(*e, cache, {0, 1}, {1, 2}, 0, results);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(results[0].cache, &cache);
   EXPECT_EQ(results[0].tensor.data, storage);
   EXPECT_EQ(e->arenaBytes(), 0);
   expectRows(cache, {1, 2});
 
-  origin = {1, 1, 0};
-  update = entries({2, 2, 1}, 1);
-  s = e->run({Binding::ofCache(cache),
-              Binding::ofTensor(TensorView(DType::I32, {3}, origin.data())),
-              Binding::ofTensor(TensorView(DType::F32, {3, kHeads, 1, kDim},
-                                           update.data()))},
-             results);
+  s = runCacheStep(*e, cache, {1, 1, 0}, {2, 2, 1}, 1, results);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(results[0].tensor.shape, (Dims{3, kHeads, 2, kDim}));
   expectRows(cache, {2, 2, 1});
@@ -294,13 +297,7 @@ TEST(KvCache, ExecutorCopiesWhenTheCacheIsReadTwice) {
   ASSERT_TRUE(cache.reset(2, 2, kHeads, 4, kDim).ok());
   append(cache, {1, 2}, 0);
   std::vector<Binding> results;
-  std::vector<int32_t> origin = {1, 0};
-  std::vector<float> update = entries({2, 1}, 1);
-  Status s = e->run({Binding::ofCache(cache),
-                     Binding::ofTensor(TensorView(DType::I32, {2}, origin.data())),
-                     Binding::ofTensor(TensorView(DType::F32, {2, kHeads, 1, kDim},
-                                                  update.data()))},
-                    results);
+  Status s = runCacheStep(*e, cache, {1, 0}, {2, 1}, 1, results);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(results[0].cache, nullptr);
   EXPECT_EQ(cache.rowsMoved(), 0);
