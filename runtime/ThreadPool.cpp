@@ -157,15 +157,21 @@ private:
 std::mutex configMutex;
 int configuredThreads = 0; // 0 until set or first used
 std::unique_ptr<WorkerPool> pool;
+// The pool once made, read without the mutex: every kernel's parallel loop
+// looks it up.
+std::atomic<WorkerPool *> madePool{nullptr};
 
 thread_local bool insideParallelFor = false;
 
 WorkerPool &sharedPool() {
+  if (WorkerPool *made = madePool.load(std::memory_order_acquire))
+    return *made;
   std::lock_guard<std::mutex> lock(configMutex);
   if (!pool) {
     if (configuredThreads == 0)
       configuredThreads = defaultThreads();
     pool = std::make_unique<WorkerPool>(configuredThreads);
+    madePool.store(pool.get(), std::memory_order_release);
   }
   return *pool;
 }
