@@ -1,5 +1,5 @@
 // pack_rows and unpack_rows: moving the real tokens of a padded batch
-// together and back, one memcpy per sequence.
+// together and back, a row (or a row's head blocks) at a time.
 #include "runtime/BuiltinOps.h"
 
 #include "runtime/PackedRows.h"
@@ -11,24 +11,39 @@ namespace txc::runtime::builtins {
 
 namespace {
 
-// Copies sequence i's packed rows between `padded` [b, s, d] and `packed`
-// [t, d], in the direction `toPacked` says; unpacking zeroes the padding.
+// Copies sequence i's packed rows between `padded` and `packed` [t, d], in
+// the direction `toPacked` says; unpacking zeroes the padding. `padded` is
+// [b, s, d], or [b, s, d / w, w] in head blocks (HeadBlocks.h): a row of
+// `packed` then goes to d / w runs of w.
 void movePackedRows(const TensorView &padded, const TensorView &packed,
                     const int32_t *lengths, bool toPacked) {
+  const bool blocked = padded.rank() == 4;
   const int64_t batch = padded.shape[0], seq = padded.shape[1],
-                d = padded.shape[2];
+                blocks = blocked ? padded.shape[2] : 1,
+                width = blocked ? padded.shape[3] : padded.shape[2],
+                blockStride = blocked ? padded.strides[2] : width,
+                d = blocks * width;
+  const size_t bytes = width * sizeof(float);
   std::vector<int64_t> offsets = packedOffsets(lengths, batch, seq);
   parallelFor(batch, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       int64_t rows = offsets[i + 1] - offsets[i];
-      float *sequence = padded.f32() + i * seq * d;
-      float *run = packed.f32() + offsets[i] * d;
-      if (toPacked) {
-        std::memcpy(run, sequence, rows * d * sizeof(float));
-        continue;
+      for (int64_t p = 0; p < seq; ++p) {
+        float *row = padded.f32() + i * padded.strides[0] +
+                     p * padded.strides[1];
+        float *run = packed.f32() + (offsets[i] + p) * d;
+        for (int64_t c = 0; c < blocks; ++c) {
+          float *block = row + c * blockStride;
+          if (p >= rows) {
+            if (!toPacked)
+              std::memset(block, 0, bytes);
+          } else if (toPacked) {
+            std::memcpy(run + c * width, block, bytes);
+          } else {
+            std::memcpy(block, run + c * width, bytes);
+          }
+        }
       }
-      std::memcpy(sequence, run, rows * d * sizeof(float));
-      std::memset(sequence + rows * d, 0, (seq - rows) * d * sizeof(float));
     }
   });
 }

@@ -1,5 +1,6 @@
 #include "runtime/PlanExecutor.h"
 
+#include "runtime/HeadBlocks.h"
 #include "runtime/PlanVerifier.h"
 #include "runtime/ScreenedArgmaxCall.h"
 #include "runtime/ShapeInference.h"
@@ -59,6 +60,7 @@ Status PlanExecutor::create(const PlanFunction &function,
     e->kernels[i] = it->second;
   }
   e->findMergedAttention();
+  e->headBlockWidth = findHeadBlockedUnpacks(function);
   for (int id : function.results) {
     ++e->uses[id];
     e->lastUse[id] = static_cast<int>(steps);
@@ -255,15 +257,24 @@ Status PlanExecutor::placeInArena() {
     merged.data = heads.data;
     heads = splitHeadsView(merged, heads.shape[1]);
   }
+  for (size_t i = 0; i < fn.steps.size(); ++i)
+    if (fn.steps[i].kind == OpKind::UnpackRows && headBlockWidth[i] > 0) {
+      TensorView &unpacked = values[fn.steps[i].result].view;
+      unpacked = headBlockedView(unpacked, headBlockWidth[i]);
+    }
   // In step order, so a view of a view sees its operand's data.
   for (size_t i : viewSteps) {
     const PlanStep &step = fn.steps[i];
     const TensorView &source = values[step.operands[0]].view;
+    const bool slice = step.kind == OpKind::Slice;
+    const int64_t offset = slice ? step.attrInt("offset") : 0,
+                  size = slice ? step.attrInt("size") : 0;
     values[step.result].view =
-        step.kind == OpKind::Slice
-            ? sliceLastAxis(source, step.attrInt("offset"),
-                            step.attrInt("size"))
-            : splitHeadsView(source, step.attrInt("heads"));
+        headBlockWidth[i] > 0
+            ? (slice ? sliceHeadBlocks(source, offset, size)
+                     : splitHeadBlocks(source))
+            : (slice ? sliceLastAxis(source, offset, size)
+                     : splitHeadsView(source, step.attrInt("heads")));
   }
   return Status::success();
 }

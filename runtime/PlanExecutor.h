@@ -117,6 +117,9 @@ private:
                                     // writes into, or -1
   std::vector<bool> mergesInPlace;  // per step: a merge_heads with no work
   std::vector<std::pair<size_t, size_t>> mergedPairs; // (attention, merge)
+  // Per step: the head width an unpack_rows writes in blocks of, and its
+  // slices and split_heads view (HeadBlocks.h); 0 for the rest.
+  std::vector<int64_t> headBlockWidth;
   std::vector<BufferRequest> requests;
   std::vector<int> requestValue;
   Arena arena;
