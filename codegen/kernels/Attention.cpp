@@ -171,32 +171,49 @@ TailStrategy headDimTail(int headDim, int vectorWidth) {
                                     : TailStrategy::GuardWithIf;
 }
 
-// The output's loops. Prefill: query tiles of all heads and rows in
-// parallel. Decode: `rowsPerTask` rows a task, each task walking its rows'
-// heads in turn, so that it streams a row's K/V (contiguous in a KV cache or
-// the encoder's [B, H, S, Dh] output) instead of 8 tasks each fetching a
-// piece. The state of a query tile is computed once, at the loop `at`
-// returns.
-Var scheduleOutput(AttentionFuncs &f, int vectorWidth, int queryTile,
-                   bool headsPerTask, int rowsPerTask = 1) {
-  Var tile("tile"), inTile("in_tile"), headTile("head_tile"), task("task");
+// The output's loops inside a task: query tiles, the head dim vectorized.
+void tileOutput(AttentionFuncs &f, int vectorWidth, int queryTile,
+                Var &tile) {
+  Var inTile("in_tile");
   f.out.split(f.i, tile, inTile, queryTile, TailStrategy::GuardWithIf)
       .reorder(f.d, inTile, tile, f.h, f.b)
       .vectorize(f.d, vectorWidth, TailStrategy::GuardWithIf);
-  if (headsPerTask) {
-    if (rowsPerTask > 1) {
-      Var rowTask("row_task"), rowInTask("row_in_task");
-      f.out.split(f.b, rowTask, rowInTask, rowsPerTask, TailStrategy::GuardWithIf)
-          .parallel(rowTask);
-    } else {
-      f.out.parallel(f.b);
-    }
-    f.state.compute_at(f.out, tile);
-    return tile;
-  }
+}
+
+// Prefill: query tiles of all heads and rows in parallel, the state of a
+// tile computed in its task, which the returned loop is.
+Var schedulePrefillOutput(AttentionFuncs &f, int vectorWidth, int queryTile) {
+  Var tile("tile"), headTile("head_tile"), task("task");
+  tileOutput(f, vectorWidth, queryTile, tile);
   f.out.fuse(tile, f.h, headTile).fuse(headTile, f.b, task).parallel(task);
   f.state.compute_at(f.out, task);
   return task;
+}
+
+// Decode: rows in parallel, each task walking its rows' heads in turn, so
+// that it streams a row's K/V (contiguous in a KV cache or the encoder's
+// head blocks) instead of 8 tasks each fetching a piece. Rows that name
+// their K/V rows take kSharedKeyRowsPerTask a task, unless there are as
+// many K/V rows as rows (greedy: each row its own), where larger tasks
+// only balance worse. Returns the loop the state is computed at.
+Var scheduleDecodeOutput(AttentionFuncs &f, int vectorWidth,
+                         const AttentionPipeline &attention, bool keyRows) {
+  Var tile("tile");
+  tileOutput(f, vectorWidth, 1, tile);
+  if (keyRows) {
+    Expr ownKeys =
+        attention.key.dim(3).extent() == attention.query.dim(3).extent();
+    f.out.specialize(ownKeys).parallel(f.b);
+    Var rowTask("row_task"), rowInTask("row_in_task");
+    f.out
+        .split(f.b, rowTask, rowInTask, kSharedKeyRowsPerTask,
+               TailStrategy::GuardWithIf)
+        .parallel(rowTask);
+  } else {
+    f.out.parallel(f.b);
+  }
+  f.state.compute_at(f.out, tile);
+  return tile;
 }
 
 void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
@@ -204,7 +221,7 @@ void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
   const Var &d = f.d, &lane = f.lane, &j = f.j;
   const TailStrategy tail = headDimTail(headDim, vectorWidth);
   const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
-  Var at = scheduleOutput(f, vectorWidth, queryTile, false);
+  Var at = schedulePrefillOutput(f, vectorWidth, queryTile);
   f.query.compute_at(f.out, at).vectorize(lane, vectorWidth);
   f.state.vectorize(d, vectorWidth, tail);
   f.state.update().reorder(d, lane, rb).vectorize(d, vectorWidth, tail);
@@ -237,12 +254,11 @@ void schedulePrefill(AttentionFuncs &f, int vectorWidth, int queryTile,
 }
 
 void scheduleDecode(AttentionFuncs &f, int vectorWidth, int headDim,
-                    bool keyRows) {
+                    const AttentionPipeline &attention, bool keyRows) {
   const Var &d = f.d, &lane = f.lane, &j = f.j;
   const TailStrategy tail = headDimTail(headDim, vectorWidth);
   const RVar &rd = f.headDims.x, &rj = f.keysInBlock.x, &rb = f.blocks.x;
-  Var at = scheduleOutput(f, vectorWidth, 1, true,
-                          keyRows ? kSharedKeyRowsPerTask : 1);
+  Var at = scheduleDecodeOutput(f, vectorWidth, attention, keyRows);
   f.query.compute_at(f.out, at).vectorize(d, vectorWidth, tail);
   f.state.vectorize(d, vectorWidth, tail);
   f.state.update().reorder(d, lane, rb).vectorize(d, vectorWidth, tail);
@@ -303,7 +319,7 @@ AttentionPipeline buildAttention(const AttentionParams &params,
   f.queriesInner = !decode;
   defineAttention(f, params, attention, keyBlock, decode ? 1 : queryTile);
   if (decode)
-    scheduleDecode(f, vectorWidth, headDim, params.keyRows);
+    scheduleDecode(f, vectorWidth, headDim, attention, params.keyRows);
   else
     schedulePrefill(f, vectorWidth, queryTile, headDim);
 

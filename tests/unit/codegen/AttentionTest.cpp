@@ -164,7 +164,8 @@ TEST_F(AttentionKernel, DecodeStepCrossAttentionWithPadding) {
 
 TEST_F(AttentionKernel, RowsShareKeysAndValuesThroughKeyRows) {
   // Beam rows of 2 sentences reading their sentence's K/V, in any order
-  // and with rows of their own lengths; the prefill schedule too.
+  // and with rows of their own lengths (4 rows a task, with a tail); then as
+  // many K/V rows as rows, which runs a row a task; the prefill schedule too.
   AttentionParams decode = attention(64, true, false, true, 16);
   decode.keyRows = true;
   expectAllMatch(decode, {{5, 3, 1, 37, {37, 9, 37, 9, 20}, 0, 0,
