@@ -23,26 +23,22 @@ void movePackedRows(const TensorView &padded, const TensorView &packed,
                 width = blocked ? padded.shape[3] : padded.shape[2],
                 blockStride = blocked ? padded.strides[2] : width,
                 d = blocks * width;
+  const int64_t rowStride = padded.strides[1];
   const size_t bytes = width * sizeof(float);
   std::vector<int64_t> offsets = packedOffsets(lengths, batch, seq);
   parallelFor(batch, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       int64_t rows = offsets[i + 1] - offsets[i];
-      for (int64_t p = 0; p < seq; ++p) {
-        float *row = padded.f32() + i * padded.strides[0] +
-                     p * padded.strides[1];
-        float *run = packed.f32() + (offsets[i] + p) * d;
-        for (int64_t c = 0; c < blocks; ++c) {
-          float *block = row + c * blockStride;
-          if (p >= rows) {
-            if (!toPacked)
-              std::memset(block, 0, bytes);
-          } else if (toPacked) {
-            std::memcpy(run + c * width, block, bytes);
-          } else {
-            std::memcpy(block, run + c * width, bytes);
-          }
+      float *run = packed.f32() + offsets[i] * d;
+      // Block by block, so that unpacking writes each block front to back.
+      for (int64_t c = 0; c < blocks; ++c) {
+        float *block = padded.f32() + i * padded.strides[0] + c * blockStride;
+        for (int64_t p = 0; p < rows; ++p) {
+          float *at = block + p * rowStride, *row = run + p * d + c * width;
+          std::memcpy(toPacked ? row : at, toPacked ? at : row, bytes);
         }
+        for (int64_t p = rows; p < seq && !toPacked; ++p)
+          std::memset(block + p * rowStride, 0, bytes);
       }
     }
   });
