@@ -24,7 +24,8 @@ struct Readers {
 };
 
 // The head width every split_heads reading `slice`'s result splits into, or
-// 0 when they disagree, do not split whole heads, or something else reads it.
+// 0 when they disagree, do not split whole heads, are not returned, or
+// something else reads the slice.
 int64_t headWidthOf(const PlanFunction &fn, const Readers &readers,
                     const PlanStep &slice) {
   const int64_t size = slice.attrInt("size");
@@ -35,7 +36,7 @@ int64_t headWidthOf(const PlanFunction &fn, const Readers &readers,
     const PlanStep &split = fn.steps[r];
     const int64_t heads = split.attrInt("heads");
     if (split.kind != OpKind::SplitHeads || heads <= 0 || size % heads != 0 ||
-        (width != 0 && width != size / heads))
+        (width != 0 && width != size / heads) || !readers.returned[split.result])
       return 0;
     width = size / heads;
   }

@@ -66,6 +66,14 @@ TEST(HeadBlocks, LeavesUnpacksReadAnyOtherWay) {
               (std::vector<int64_t>{0, 0, 0, 0, 0, 0}));
   }
   {
+    CrossKv plan; // heads read within the function, not returned
+    int heads = plan.f.step(OpKind::Add, {plan.kHeads, plan.vHeads},
+                            {-1, 2, -1, 2});
+    plan.f.results({heads});
+    EXPECT_EQ(findHeadBlockedUnpacks(plan.f.fn),
+              (std::vector<int64_t>{0, 0, 0, 0, 0, 0}));
+  }
+  {
     CrossKv plan; // K in heads of 2, V in one head of 4: no one width
     plan.f.fn.steps[4].attrs["heads"] = int64_t(1);
     EXPECT_EQ(findHeadBlockedUnpacks(plan.f.fn), kNoneBlocked);
