@@ -1,5 +1,7 @@
 #include "runtime/HeadBlocks.h"
 
+#include <utility>
+
 namespace txc::runtime {
 namespace {
 
