@@ -9,6 +9,18 @@
 
 namespace txc::runtime {
 
+namespace {
+
+// Per value: the step that defines it, or -1 (an argument).
+std::vector<int> producerSteps(const PlanFunction &fn) {
+  std::vector<int> producer(fn.values.size(), -1);
+  for (size_t i = 0; i < fn.steps.size(); ++i)
+    producer[fn.steps[i].result] = static_cast<int>(i);
+  return producer;
+}
+
+} // namespace
+
 Status PlanExecutor::create(const PlanFunction &function,
                             const WeightTable &weights,
                             const KernelTable &kernelTable,
@@ -60,6 +72,7 @@ Status PlanExecutor::create(const PlanFunction &function,
     e->kernels[i] = it->second;
   }
   e->findMergedAttention();
+  e->findWeightScreenLimits();
   e->headBlockWidth = findHeadBlockedUnpacks(function);
   for (int id : function.results) {
     ++e->uses[id];
@@ -77,9 +90,7 @@ void PlanExecutor::findMergedAttention() {
   mergedBy.assign(fn.steps.size(), -1);
   mergesInPlace.assign(fn.steps.size(), false);
   mergedPairs.clear();
-  std::vector<int> producer(fn.values.size(), -1);
-  for (size_t i = 0; i < fn.steps.size(); ++i)
-    producer[fn.steps[i].result] = static_cast<int>(i);
+  const std::vector<int> producer = producerSteps(fn);
   std::vector<bool> returned(fn.values.size(), false);
   for (int id : fn.results)
     returned[id] = true;
@@ -95,6 +106,27 @@ void PlanExecutor::findMergedAttention() {
     mergedBy[i] = static_cast<int>(j);
     mergesInPlace[j] = true;
     mergedPairs.push_back({static_cast<size_t>(i), j});
+  }
+}
+
+// A screened linear_argmax whose stats and bias are weights gets their
+// limits once here rather than on every decode step.
+void PlanExecutor::findWeightScreenLimits() {
+  weightScreenLimits.assign(fn.steps.size(), std::nullopt);
+  const std::vector<int> producer = producerSteps(fn);
+  auto weightOf = [&](int value) -> const TensorView * {
+    int p = value >= 0 ? producer[value] : -1;
+    return p >= 0 && fn.steps[p].kind == OpKind::Weight ? &weightViews[p]
+                                                        : nullptr;
+  };
+  for (size_t i = 0; i < fn.steps.size(); ++i) {
+    const PlanStep &step = fn.steps[i];
+    if (step.kind != OpKind::LinearArgmax || !kernels[i])
+      continue;
+    const TensorView *stats = weightOf(step.operands[5]);
+    const TensorView *bias = weightOf(step.operands[3]);
+    if (stats && (bias || step.operands[3] < 0))
+      weightScreenLimits[i] = screenLimitsOf(*stats, bias);
   }
 }
 
@@ -292,7 +324,10 @@ Status PlanExecutor::runStep(size_t i, std::vector<Operand> &operands) {
   if (kernels[i] && options.useKernels)
     return step.kind == OpKind::LinearArgmax
                ? callScreenedArgmax(kernels[i], step, operands, result.view,
-                                    screened)
+                                    screenApprox,
+                                    weightScreenLimits[i]
+                                        ? &*weightScreenLimits[i]
+                                        : nullptr)
                : callKernel(kernels[i], step, operands, result.view);
   // The runtime's implementations read dense operands, or strided ones
   // with a contiguous innermost dim for the kinds that allow it.

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace txc::runtime {
 
@@ -95,6 +96,7 @@ private:
   };
 
   void findMergedAttention();
+  void findWeightScreenLimits();
   Status bindArguments(const std::vector<Binding> &arguments);
   Status inferShapes();
   Status placeInArena();
@@ -125,8 +127,11 @@ private:
   Arena arena;
   std::vector<float> cacheScratch;
   std::vector<std::vector<float>> denseCopies;
-  // A screened linear_argmax step's scratch and limits.
-  ScreenedArgmaxState screened;
+  // The approximate logits of a screened linear_argmax step.
+  std::vector<float> screenApprox;
+  // Per step: a screened linear_argmax's screen limits, when its stats and
+  // bias are weights.
+  std::vector<std::optional<ScreenLimits>> weightScreenLimits;
   int64_t lastArenaBytes = 0;
   std::vector<StepTime> times;
 };

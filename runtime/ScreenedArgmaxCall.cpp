@@ -5,10 +5,20 @@
 
 namespace txc::runtime {
 
+std::optional<ScreenLimits> screenLimitsOf(const TensorView &stats,
+                                           const TensorView *bias) {
+  if (stats.rank() != 2 || stats.shape[0] != kScreenStats || !stats.isDense())
+    return std::nullopt;
+  const int64_t n = stats.shape[1];
+  if (bias && (bias->shape != Dims{n} || !bias->isDense()))
+    return std::nullopt;
+  return screenLimits(stats.f32(), bias ? bias->f32() : nullptr, n);
+}
+
 Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
                           const std::vector<Operand> &operands,
-                          const TensorView &result,
-                          ScreenedArgmaxState &state) {
+                          const TensorView &result, std::vector<float> &approx,
+                          const ScreenLimits *limits) {
   const TensorView &x = operands[0].tensor, &weight = operands[1].tensor;
   const TensorView &screen = operands[4].tensor, &stats = operands[5].tensor;
   const int64_t k = x.shape.back(), rows = result.numel();
@@ -34,7 +44,6 @@ Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
   inputs[1].tensor = TensorView(DType::I8, {s[0], s[1], 4 * s[2]}, screen.data);
   inputs[2] = operands[5];
   inputs[3] = operands[3];
-  std::vector<float> &approx = state.approx;
   approx.resize(size_t(rows * n));
   TensorView logits(DType::F32, {rows, n}, approx.data());
   if (Status st = callKernel(kernel, step, inputs, logits); !st.ok())
@@ -45,19 +54,15 @@ Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
   const int32_t masked =
       maskedIndex >= 0 && maskedIndex < n ? int32_t(maskedIndex) : -1;
   const WeightRows w{weight.f32(), k};
-  if (state.limitsStats != stats.f32() || state.limitsBias != bias) {
-    state.limits = screenLimits(stats.f32(), bias, n);
-    state.limitsStats = stats.f32();
-    state.limitsBias = bias;
-  }
-  const ScreenLimits &limits = state.limits;
+  const ScreenLimits stepLimits =
+      limits ? *limits : screenLimits(stats.f32(), bias, n);
   parallelFor(rows, 1, [&](int64_t begin, int64_t end) {
     // Per thread, so a step allocates nothing once the first has run.
     thread_local ScreenScratch scratch;
     for (int64_t r = begin; r < end; ++r)
       result.i32()[r] =
           screenedArgmax(x.f32() + r * k, approx.data() + r * n, stats.f32(),
-                         limits, w, bias, n, masked, scratch);
+                         stepLimits, w, bias, n, masked, scratch);
   });
   return Status::success();
 }

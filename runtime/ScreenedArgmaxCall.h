@@ -6,23 +6,24 @@
 #include "runtime/KernelCall.h"
 #include "runtime/VocabScreen.h"
 
+#include <optional>
+
 namespace txc::runtime {
 
-// What a screened step keeps between calls: scratch for the rows'
-// approximate logits, and the limits of the stats and bias it last read,
-// which are weights and so the same every step.
-struct ScreenedArgmaxState {
-  std::vector<float> approx;
-  const float *limitsStats = nullptr, *limitsBias = nullptr;
-  ScreenLimits limits;
-};
+// The screen's limits (VocabScreen.h) of `stats` [kScreenStats, n] and
+// `bias` [n] (null: none), or nothing when their shapes do not fit.
+std::optional<ScreenLimits> screenLimitsOf(const TensorView &stats,
+                                           const TensorView *bias);
 
 // Operands as OpKind::LinearArgmax lists them, the weight unpacked [n, k]
-// (as kernel selection leaves it) and the screen and its stats present.
-// Fails on a screen that does not match the weight or on a kernel error.
+// (as kernel selection leaves it) and the screen and its stats present;
+// `approx` is scratch for the rows' approximate logits. `limits` are those
+// of the stats and bias operands when the caller computed them once (they
+// are weights, the same every call); null computes them here. Fails on a
+// screen that does not match the weight or on a kernel error.
 Status callScreenedArgmax(KernelFn kernel, const PlanStep &step,
                           const std::vector<Operand> &operands,
-                          const TensorView &result,
-                          ScreenedArgmaxState &state);
+                          const TensorView &result, std::vector<float> &approx,
+                          const ScreenLimits *limits);
 
 } // namespace txc::runtime
