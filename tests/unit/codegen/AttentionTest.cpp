@@ -14,11 +14,11 @@ using namespace testing;
 
 struct AttentionCase {
   int batch, heads, queries, keys;
-  std::vector<int> lengths; // per batch row, when the kernel pads
-  int offset = 0;           // when the kernel is causal
-  int cacheCapacity = 0;    // > keys: K and V are views of a larger cache
-  std::vector<int> keyRows; // per batch row, when K/V rows are shared
-  int keyBatch = 0;         // rows of K and V, when keyRows
+  std::vector<int> lengths = {}; // per batch row, when the kernel pads
+  int offset = 0;                // when the kernel is causal
+  int cacheCapacity = 0;         // > keys: K and V are views of a larger cache
+  std::vector<int> keyRows = {}; // per batch row, when K/V rows are shared
+  int keyBatch = 0;              // rows of K and V, when keyRows
 };
 
 std::ostream &operator<<(std::ostream &os, const AttentionCase &c) {
