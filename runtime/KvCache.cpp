@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 namespace txc::runtime {
 
@@ -16,10 +15,6 @@ Status KvCache::reset(int64_t rows, int64_t rowCap, int64_t h,
                            std::to_string(h) + " heads, " +
                            std::to_string(capacity) + " positions, " +
                            std::to_string(dim) + " features");
-  if (rowCap * capacity > std::numeric_limits<int32_t>::max())
-    return Status::failure("KV cache of " + std::to_string(rowCap) +
-                           " rows and " + std::to_string(capacity) +
-                           " positions has too many entries to track");
   // Left uninitialised: only the positions written are ever read.
   int64_t bytes = rowCap * h * capacity * dim * 4;
   storage = reinterpret_cast<float *>(memory.reserve(bytes));
@@ -86,7 +81,7 @@ int64_t KvCache::firstUnshared(const int32_t *a, const int32_t *b) const {
 void KvCache::markRowsAsOwnWriters() {
   for (int64_t r = 0; r < rowCount; ++r)
     for (int64_t p = 0; p < positions; ++p)
-      writer[r * positionCapacity + p] = int32_t(p * rowCapacity + r);
+      writer[r * positionCapacity + p] = int32_t(r);
 }
 
 Status KvCache::reorder(const int32_t *origin, int64_t count,
@@ -160,7 +155,7 @@ Status KvCache::append(const TensorView &update) {
   copyTensor(update, target);
   for (int64_t r = 0; r < rowCount; ++r)
     for (int64_t p = positions; p < positions + update.shape[2]; ++p)
-      writer[r * positionCapacity + p] = int32_t(p * rowCapacity + r);
+      writer[r * positionCapacity + p] = int32_t(r);
   positions += update.shape[2];
   return Status::success();
 }

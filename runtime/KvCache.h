@@ -78,9 +78,9 @@ private:
 
   Arena memory; // 64-byte aligned, as kernels may assume
   float *storage = nullptr;
-  // writer[row * capacity + position]: the append that wrote the entries
-  // there, as position * rowCapacity + the row that appended them; unique
-  // in a batch, since positions are appended once.
+  // writer[row * capacity + position]: the row that appended the entries
+  // there. A position is appended once a batch, so at one position equal
+  // writers mean the same append.
   std::vector<int32_t> writer, writerBefore;
   int64_t rowCount = 0, rowCapacity = 0, heads = 0, positionCapacity = 0,
           headDim = 0, positions = 0, touched = 0, moved = 0,
